@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/techx-cz/techx/internal/config"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	demo := fs.Bool("demo", false, "seed the demo data set on first start (an empty catalog)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: techx serve [--demo]\n\nRuns the HTTP API; applies pending migrations first.")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\n"+config.Help)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	a, err := openApp(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *demo {
+		if err := seedDemoIfEmpty(ctx, a, stdout); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+	}
+	handler := a.Handler()
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	a.Log.Info("listening", "addr", ln.Addr().String(), "database", a.DB.Dialect(), "data_dir", a.Config.DataDir)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Graceful shutdown: stop accepting, let in-flight requests finish.
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

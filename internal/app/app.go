@@ -1,0 +1,107 @@
+// Package app wires TechX together: configuration, database, services,
+// search index and HTTP handler. cmd/techx and the end-to-end tests both
+// build the program through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/techx-cz/techx/api"
+	"github.com/techx-cz/techx/internal/auth"
+	"github.com/techx-cz/techx/internal/config"
+	"github.com/techx-cz/techx/internal/httpapi"
+	"github.com/techx-cz/techx/internal/store"
+	"github.com/techx-cz/techx/internal/techx"
+	"github.com/techx-cz/techx/seeds"
+)
+
+// Options adjust the wiring; the zero value is production.
+type Options struct {
+	// Argon2 overrides the password-hashing cost (tests use a cheap one).
+	Argon2 *auth.Argon2Params
+	// Throttle overrides the login throttle.
+	Throttle *auth.Throttle
+}
+
+// App is the wired program.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Taxonomy *techx.Taxonomy
+	Users    *store.UserService
+	Auth     *auth.Service
+}
+
+// Open opens and migrates the database named by cfg and wires the services.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options) (*App, error) {
+	tx, err := techx.ParseTaxonomy(seeds.Taxonomy())
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) > 0 {
+		log.Info("applied migrations", "versions", applied, "dialect", db.Dialect())
+	}
+	tokens, err := auth.NewTokens(cfg.JWTSecret, auth.MaxAccessTTL, nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	params := auth.OWASPParams
+	if opt.Argon2 != nil {
+		params = *opt.Argon2
+	}
+	th := opt.Throttle
+	if th == nil {
+		th = auth.DefaultThrottle()
+	}
+	users := store.NewUserService(db)
+	a := &App{Config: cfg, Log: log, DB: db, Taxonomy: tx, Users: users}
+	a.Auth = auth.NewService(users, tx, auth.NewHasher(params), tokens, th, log)
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Handler returns the HTTP API.
+func (a *App) Handler() http.Handler {
+	return httpapi.NewServer(httpapi.Deps{
+		Log: a.Log, Auth: a.Auth, Users: a.Users, Taxonomy: a.Taxonomy,
+		OpenAPI: api.Spec, Ready: a.Ready,
+	})
+}
+
+// Ready reports whether the database answers and the schema is current.
+func (a *App) Ready(ctx context.Context) (map[string]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	d := map[string]any{"database": a.DB.Dialect()}
+	if err := a.DB.Ping(ctx); err != nil {
+		d["database_ok"] = false
+		return d, techx.Errorf(techx.EUNAVAILABLE, "The database does not answer.")
+	}
+	d["database_ok"] = true
+	v, err := a.DB.SchemaVersion(ctx)
+	if err != nil {
+		return d, err
+	}
+	d["schema_version"], d["schema_expected"] = v, store.LatestVersion()
+	if v != store.LatestVersion() {
+		return d, techx.Errorf(techx.EUNAVAILABLE, "The schema is at version %d; this binary expects %d.", v, store.LatestVersion())
+	}
+	return d, nil
+}
