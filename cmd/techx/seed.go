@@ -50,6 +50,10 @@ func seedDemo(ctx context.Context, a *app.App, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo data: %d new users in %d organizations\n", rep.Users, len(rep.OrgOf))
+	if err := demo.SeedListings(ctx, set, rep, a.Catalog); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo data: %d new users in %d organizations, %d new needs, %d new results\n",
+		rep.Users, len(rep.OrgOf), rep.Needs, rep.Results)
 	return nil
 }

@@ -34,6 +34,7 @@ type App struct {
 	DB       *store.DB
 	Taxonomy *techx.Taxonomy
 	Users    *store.UserService
+	Catalog  *store.CatalogService
 	Auth     *auth.Service
 }
 
@@ -69,7 +70,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options
 		th = auth.DefaultThrottle()
 	}
 	users := store.NewUserService(db)
-	a := &App{Config: cfg, Log: log, DB: db, Taxonomy: tx, Users: users}
+	a := &App{Config: cfg, Log: log, DB: db, Taxonomy: tx, Users: users, Catalog: store.NewCatalogService(db, tx)}
 	a.Auth = auth.NewService(users, tx, auth.NewHasher(params), tokens, th, log)
 	return a, nil
 }
@@ -80,7 +81,7 @@ func (a *App) Close() error { return a.DB.Close() }
 // Handler returns the HTTP API.
 func (a *App) Handler() http.Handler {
 	return httpapi.NewServer(httpapi.Deps{
-		Log: a.Log, Auth: a.Auth, Users: a.Users, Taxonomy: a.Taxonomy,
+		Log: a.Log, Auth: a.Auth, Users: a.Users, Catalog: a.Catalog, Taxonomy: a.Taxonomy,
 		OpenAPI: api.Spec, Ready: a.Ready,
 	})
 }

@@ -139,3 +139,99 @@ func firstUserOf(rep *Report, orgID string) string {
 	}
 	return ""
 }
+
+type demoNeed struct {
+	techx.NeedInput
+	Org    string `json:"org"`
+	Status string `json:"status"`
+}
+
+type demoResult struct {
+	techx.ResultInput
+	Org    string `json:"org"`
+	Status string `json:"status"`
+}
+
+// SeedListings creates the demo needs and results through the catalog
+// service, as a member of each listing's organization, and publishes
+// those marked published. Listings whose organization already has one
+// with the same title are left alone.
+func SeedListings(ctx context.Context, s *Set, rep *Report, cat techx.CatalogService) error {
+	memberOf := map[string]*techx.User{}
+	for _, u := range rep.UserOf {
+		if cur, ok := memberOf[u.OrgID]; !ok || (u.OrgOwner && !cur.OrgOwner) {
+			memberOf[u.OrgID] = u
+		}
+	}
+	as := func(orgKey string) (context.Context, error) {
+		u := memberOf[rep.OrgOf[orgKey]]
+		if u == nil {
+			return nil, fmt.Errorf("demo listing: organization %q has no user", orgKey)
+		}
+		return techx.NewContextWithUser(ctx, u), nil
+	}
+	for i, raw := range s.Needs {
+		var d demoNeed
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return fmt.Errorf("demo need %d: %w", i, err)
+		}
+		uctx, err := as(d.Org)
+		if err != nil {
+			return err
+		}
+		existing, _, _, err := cat.FindNeeds(uctx, techx.ListingFilter{OrgID: rep.OrgOf[d.Org], Q: d.Title.V, PageSize: 100})
+		if err != nil {
+			return err
+		}
+		if hasTitle(len(existing), func(i int) string { return existing[i].Title }, d.Title.V) {
+			continue
+		}
+		n, err := cat.CreateNeed(uctx, &d.NeedInput)
+		if err != nil {
+			return fmt.Errorf("demo need %q: %w", d.Title.V, err)
+		}
+		if d.Status == techx.StatusPublished {
+			if _, err := cat.NeedAction(uctx, n.ID, techx.ActionPublish, ""); err != nil {
+				return fmt.Errorf("publish demo need %q: %w", d.Title.V, err)
+			}
+		}
+		rep.Needs++
+	}
+	for i, raw := range s.Results {
+		var d demoResult
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return fmt.Errorf("demo result %d: %w", i, err)
+		}
+		uctx, err := as(d.Org)
+		if err != nil {
+			return err
+		}
+		existing, _, _, err := cat.FindResults(uctx, techx.ListingFilter{OrgID: rep.OrgOf[d.Org], Q: d.Title.V, PageSize: 100})
+		if err != nil {
+			return err
+		}
+		if hasTitle(len(existing), func(i int) string { return existing[i].Title }, d.Title.V) {
+			continue
+		}
+		r, err := cat.CreateResult(uctx, &d.ResultInput)
+		if err != nil {
+			return fmt.Errorf("demo result %q: %w", d.Title.V, err)
+		}
+		if d.Status == techx.StatusPublished {
+			if _, err := cat.ResultAction(uctx, r.ID, techx.ActionPublish, ""); err != nil {
+				return fmt.Errorf("publish demo result %q: %w", d.Title.V, err)
+			}
+		}
+		rep.Results++
+	}
+	return nil
+}
+
+func hasTitle(n int, title func(int) string, want string) bool {
+	for i := 0; i < n; i++ {
+		if title(i) == want {
+			return true
+		}
+	}
+	return false
+}

@@ -17,13 +17,45 @@ type fixture struct {
 	e                               *apitest.Env
 	enterprise, institution, broker *apitest.Actor
 	admin, otherEnterprise          *apitest.Actor
+	otherInstitution                *apitest.Actor
+	// Listings of enterprise and institution: drafts and published ones.
+	draftNeed, publishedNeed, draftResult, publishedResult string
 }
 
 func newFixture(t *testing.T, e *apitest.Env) *fixture {
-	return &fixture{e: e,
+	f := &fixture{e: e,
 		enterprise: e.Register(techx.RoleEnterprise), otherEnterprise: e.Register(techx.RoleEnterprise),
-		institution: e.Register(techx.RoleInstitution), broker: e.Register(techx.RoleBroker), admin: e.Admin()}
+		institution: e.Register(techx.RoleInstitution), otherInstitution: e.Register(techx.RoleInstitution),
+		broker: e.Register(techx.RoleBroker), admin: e.Admin()}
+	f.draftNeed = createNeed(t, e, f.enterprise, nil)
+	f.publishedNeed = createNeed(t, e, f.enterprise, nil)
+	e.Do(apitest.Req{Method: "POST", Path: "/api/v1/needs/" + f.publishedNeed + "/publish", Token: f.enterprise.Token}).Want(t, 200)
+	f.draftResult = createResult(t, e, f.institution, nil)
+	f.publishedResult = createResult(t, e, f.institution, nil)
+	e.Do(apitest.Req{Method: "POST", Path: "/api/v1/results/" + f.publishedResult + "/publish", Token: f.institution.Token}).Want(t, 200)
+	return f
 }
+
+// as builds a refusal of method on path (with {need}, {result} …
+// placeholders) for the caller picked by who.
+func as(method, path string, who func(f *fixture) *apitest.Actor, body any, status int) refusal {
+	return refusal{func(f *fixture) apitest.Req {
+		p := strings.NewReplacer("{draftNeed}", f.draftNeed, "{need}", f.publishedNeed,
+			"{draftResult}", f.draftResult, "{result}", f.publishedResult).Replace(path)
+		r := apitest.Req{Method: method, Path: p, Body: body}
+		if a := who(f); a != nil {
+			r.Token = a.Token
+		}
+		return r
+	}, status}
+}
+
+func anon(*fixture) *apitest.Actor            { return nil }
+func otherEnt(f *fixture) *apitest.Actor      { return f.otherEnterprise }
+func otherInst(f *fixture) *apitest.Actor     { return f.otherInstitution }
+func brokerOf(f *fixture) *apitest.Actor      { return f.broker }
+func institutionOf(f *fixture) *apitest.Actor { return f.institution }
+func enterpriseOf(f *fixture) *apitest.Actor  { return f.enterprise }
 
 // refusal is one caller who must be refused on a route, and how.
 type refusal struct {
@@ -33,18 +65,58 @@ type refusal struct {
 
 // public marks routes anyone may call; the reason is the documentation.
 var public = map[string]string{
-	"GET /healthz":               "liveness probe",
-	"GET /readyz":                "readiness probe",
-	"GET /api/v1/openapi.yaml":   "the API description",
-	"GET /api/v1/taxonomy":       "the plan's public codes",
-	"POST /api/v1/auth/register": "anyone may sign up",
-	"POST /api/v1/auth/login":    "anyone may log in",
-	"POST /api/v1/auth/refresh":  "the refresh token is the credential",
-	"POST /api/v1/auth/logout":   "the refresh token is the credential",
+	"GET /healthz":                        "liveness probe",
+	"GET /readyz":                         "readiness probe",
+	"GET /api/v1/openapi.yaml":            "the API description",
+	"GET /api/v1/taxonomy":                "the plan's public codes",
+	"POST /api/v1/auth/register":          "anyone may sign up",
+	"POST /api/v1/auth/login":             "anyone may log in",
+	"POST /api/v1/auth/refresh":           "the refresh token is the credential",
+	"POST /api/v1/auth/logout":            "the refresh token is the credential",
+	"GET /api/v1/needs":                   "published listings are public; the service filters the rest",
+	"GET /api/v1/needs/:id":               "published needs are public (404 otherwise); tested in catalog_test",
+	"GET /api/v1/results":                 "published listings are public",
+	"GET /api/v1/results/:id":             "published results are public (404 otherwise)",
+	"GET /api/v1/needs/import/template":   "an empty template",
+	"GET /api/v1/results/import/template": "an empty template",
 }
 
 // refusals lists, for every non-public route, callers who must be refused.
 var refusals = map[string][]refusal{
+	"POST /api/v1/needs": {
+		as("POST", "/api/v1/needs", anon, map[string]any{"title": "x", "industry": "auto"}, 401),
+		as("POST", "/api/v1/needs", institutionOf, map[string]any{"title": "x", "industry": "auto"}, 403),
+		as("POST", "/api/v1/needs", brokerOf, map[string]any{"title": "x", "industry": "auto"}, 403),
+	},
+	"POST /api/v1/needs/import":   {as("POST", "/api/v1/needs/import", institutionOf, "title\nx\n", 403), as("POST", "/api/v1/needs/import", anon, "title\nx\n", 401)},
+	"POST /api/v1/results":        {as("POST", "/api/v1/results", enterpriseOf, map[string]any{"title": "x", "industry": "auto"}, 403)},
+	"POST /api/v1/results/import": {as("POST", "/api/v1/results/import", enterpriseOf, "title\nx\n", 403)},
+	"PATCH /api/v1/needs/:id": {
+		as("PATCH", "/api/v1/needs/{draftNeed}", otherEnt, map[string]any{"title": "hijack"}, 404),
+		as("PATCH", "/api/v1/needs/{need}", otherEnt, map[string]any{"title": "hijack"}, 403),
+		as("PATCH", "/api/v1/needs/{need}", brokerOf, map[string]any{"title": "hijack"}, 403),
+		as("PATCH", "/api/v1/needs/{need}", anon, map[string]any{"title": "hijack"}, 401),
+	},
+	"DELETE /api/v1/needs/:id": {
+		as("DELETE", "/api/v1/needs/{draftNeed}", otherEnt, nil, 404),
+		as("DELETE", "/api/v1/needs/{need}", otherEnt, nil, 403),
+	},
+	"POST /api/v1/needs/:id/publish":   {as("POST", "/api/v1/needs/{draftNeed}/publish", otherEnt, nil, 404)},
+	"POST /api/v1/needs/:id/close":     {as("POST", "/api/v1/needs/{need}/close", otherEnt, nil, 403), as("POST", "/api/v1/needs/{need}/close", brokerOf, nil, 403)},
+	"POST /api/v1/needs/:id/renew":     {as("POST", "/api/v1/needs/{need}/renew", otherEnt, nil, 403)},
+	"POST /api/v1/needs/:id/unpublish": {as("POST", "/api/v1/needs/{need}/unpublish", otherEnt, map[string]any{"reason": "x"}, 403), as("POST", "/api/v1/needs/{need}/unpublish", brokerOf, map[string]any{"reason": "x"}, 403)},
+	"PATCH /api/v1/results/:id": {
+		as("PATCH", "/api/v1/results/{draftResult}", otherInst, map[string]any{"title": "hijack"}, 404),
+		as("PATCH", "/api/v1/results/{result}", otherInst, map[string]any{"title": "hijack"}, 403),
+	},
+	"DELETE /api/v1/results/:id": {
+		as("DELETE", "/api/v1/results/{draftResult}", otherInst, nil, 404),
+		as("DELETE", "/api/v1/results/{result}", otherInst, nil, 403),
+	},
+	"POST /api/v1/results/:id/publish":   {as("POST", "/api/v1/results/{draftResult}/publish", otherInst, nil, 404)},
+	"POST /api/v1/results/:id/withdraw":  {as("POST", "/api/v1/results/{result}/withdraw", otherInst, nil, 403)},
+	"POST /api/v1/results/:id/renew":     {as("POST", "/api/v1/results/{result}/renew", otherInst, nil, 403)},
+	"POST /api/v1/results/:id/unpublish": {as("POST", "/api/v1/results/{result}/unpublish", brokerOf, map[string]any{"reason": "x"}, 403)},
 	"GET /api/v1/me": {
 		{func(f *fixture) apitest.Req { return apitest.Req{Method: "GET", Path: "/api/v1/me"} }, 401},
 	},

@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -26,20 +28,47 @@ func decode(c *gin.Context, dst any) error {
 			return techx.Errorf(techx.EUNSUPPORTED, "Send the body as application/json.")
 		}
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+	if err != nil {
 		return decodeError(err)
 	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return fieldOf(decodeError(err), body, dst)
+	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
 		return techx.Errorf(techx.EMALFORMED, "The body must hold exactly one JSON object.")
 	}
 	return nil
+}
+
+// fieldOf names the field whose own decoder (money, dates) failed: the
+// standard library does not say which it was, so each top-level key is
+// tried alone.
+func fieldOf(err error, body []byte, dst any) error {
+	var te *techx.Error
+	if !errors.As(err, &te) || len(te.Fields) != 1 || te.Fields[0].Field != "(body)" {
+		return err
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return err
+	}
+	for k, v := range obj {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: v})
+		probe := reflect.New(reflect.TypeOf(dst).Elem()).Interface()
+		if e := json.Unmarshal(one, probe); e != nil {
+			msg := cleanJSONError(e)
+			var fe *techx.Error
+			if errors.As(e, &fe) {
+				msg = fe.Message
+			}
+			return &techx.Error{Code: techx.EINVALID, Message: "A field could not be read.",
+				Fields: []techx.FieldError{{Field: k, Message: msg}}}
+		}
+	}
+	return err
 }
 
 func decodeError(err error) error {
@@ -52,7 +81,7 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &mbe):
 		return techx.Errorf(techx.ETOOLARGE, "The body is larger than %d bytes.", MaxBodyBytes)
-	case errors.As(err, &te):
+	case errors.As(err, &te) && (len(te.Fields) > 0 || te.Code != techx.EINVALID):
 		return te
 	case errors.Is(err, io.EOF):
 		return techx.Errorf(techx.EMALFORMED, "The body is empty; a JSON object is expected.")
@@ -70,9 +99,14 @@ func decodeError(err error) error {
 		return &techx.Error{Code: techx.EINVALID, Message: fmt.Sprintf("Unknown or read-only field %q.", name),
 			Fields: []techx.FieldError{{Field: name, Message: "is not accepted (unknown, or set by the server)"}}}
 	default:
-		// Errors from a field's own UnmarshalJSON (money, dates).
+		// Errors from a field's own UnmarshalJSON (money, dates); fieldOf
+		// finds which field it was.
+		msg := cleanJSONError(err)
+		if te != nil {
+			msg = te.Message
+		}
 		return &techx.Error{Code: techx.EINVALID, Message: "A field could not be read.",
-			Fields: []techx.FieldError{{Field: "(body)", Message: cleanJSONError(err)}}}
+			Fields: []techx.FieldError{{Field: "(body)", Message: msg}}}
 	}
 }
 

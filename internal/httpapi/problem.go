@@ -51,6 +51,8 @@ type Problem struct {
 	Instance  string             `json:"instance,omitempty"`
 	RequestID string             `json:"request_id,omitempty"`
 	Errors    []techx.FieldError `json:"errors,omitempty"`
+	// Rows lists the failing rows of a refused bulk import.
+	Rows []techx.RowError `json:"rows,omitempty"`
 }
 
 // ProblemType is the URI prefix of problem types; the code follows it.

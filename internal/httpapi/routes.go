@@ -26,4 +26,31 @@ func routes(r *gin.Engine, d *Deps) {
 	v1.GET("/organizations/:id", requireUser(), handleOrganizationGet(d.Users))
 	v1.POST("/organizations/:id/invitations", requireUser(), handleInvitationCreate(d.Users, d.Now))
 	v1.POST("/organizations/:id/verify", requireRole(techx.RoleAdmin), handleOrganizationVerify(d.Users, d.Now))
+
+	// The catalog: needs (技术需求) and results (科技成果). Reads are public
+	// (visibility rules in the service); writes need an account.
+	ch := &catalogHandlers{svc: d.Catalog, tx: d.Taxonomy, now: d.Now}
+	v1.GET("/needs", ch.needList())
+	v1.POST("/needs", requireRole(techx.RoleEnterprise), ch.needCreate())
+	v1.POST("/needs/import", requireRole(techx.RoleEnterprise), ch.needImport())
+	v1.GET("/needs/import/template", handleImportTemplate("needs", needColumns))
+	v1.GET("/needs/:id", ch.needGet())
+	v1.PATCH("/needs/:id", requireUser(), ch.needPatch())
+	v1.DELETE("/needs/:id", requireUser(), ch.needDelete())
+	v1.POST("/needs/:id/publish", requireUser(), ch.needAction(techx.ActionPublish))
+	v1.POST("/needs/:id/close", requireUser(), ch.needAction(techx.ActionClose))
+	v1.POST("/needs/:id/renew", requireUser(), ch.needAction(techx.ActionRenew))
+	v1.POST("/needs/:id/unpublish", requireUser(), ch.needAction(techx.ActionUnpublish))
+
+	v1.GET("/results", ch.resultList())
+	v1.POST("/results", requireRole(techx.RoleInstitution), ch.resultCreate())
+	v1.POST("/results/import", requireRole(techx.RoleInstitution), ch.resultImport())
+	v1.GET("/results/import/template", handleImportTemplate("results", resultColumns))
+	v1.GET("/results/:id", ch.resultGet())
+	v1.PATCH("/results/:id", requireUser(), ch.resultPatch())
+	v1.DELETE("/results/:id", requireUser(), ch.resultDelete())
+	v1.POST("/results/:id/publish", requireUser(), ch.resultAction(techx.ActionPublish))
+	v1.POST("/results/:id/withdraw", requireUser(), ch.resultAction(techx.ActionWithdraw))
+	v1.POST("/results/:id/renew", requireUser(), ch.resultAction(techx.ActionRenew))
+	v1.POST("/results/:id/unpublish", requireUser(), ch.resultAction(techx.ActionUnpublish))
 }

@@ -20,6 +20,7 @@ type Deps struct {
 	Log      *slog.Logger
 	Auth     *auth.Service
 	Users    techx.UserService
+	Catalog  techx.CatalogService
 	Taxonomy *techx.Taxonomy
 	// OpenAPI is the API description served at /api/v1/openapi.yaml.
 	OpenAPI []byte

@@ -33,7 +33,8 @@ const (
 type DB struct {
 	gorm    *gorm.DB
 	dialect string
-	// Now returns the current time in UTC; tests may replace it.
+	// Now returns the current time in UTC, truncated to microseconds (what
+	// PostgreSQL keeps); tests may replace it.
 	Now func() time.Time
 }
 
@@ -86,7 +87,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &DB{gorm: g, dialect: dialect, Now: func() time.Time { return time.Now().UTC() }}, nil
+	return &DB{gorm: g, dialect: dialect, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}, nil
 }
 
 // SQLiteDSN is the DSN of the SQLite file at path: WAL, a busy timeout,

@@ -38,6 +38,12 @@ func Migrations() ([]Migration, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The shared NNNN_name.sql comes before its dialect parts, which may
+	// refer to its tables (ReadDir's order would put .postgres.sql first).
+	isPart := func(n string) bool {
+		return strings.HasSuffix(n, "."+Postgres+".sql") || strings.HasSuffix(n, "."+SQLite+".sql")
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return !isPart(entries[i].Name()) && isPart(entries[j].Name()) })
 	byVersion := map[int]*Migration{}
 	for _, e := range entries {
 		name := e.Name()
