@@ -26,6 +26,9 @@ Usage:
   techx serve              run the HTTP API (migrates first)
   techx migrate            apply pending schema migrations
   techx seed [--demo]      load demo data (organizations, users, listings)
+  techx reindex            rebuild the search index from the database (resumable)
+  techx eval matching --dir DIR [--distractors FILE] [--json]
+                           relevance benchmark through the product's own path
   techx admin create --email E --password P --name N
                            create an administrator (the only way to get one)
 
@@ -46,6 +49,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":
 		return runSeed(ctx, args[1:], getenv, stdout, stderr)
+	case "reindex":
+		return runReindex(ctx, args[1:], getenv, stdout, stderr)
+	case "eval":
+		return runEval(ctx, args[1:], getenv, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

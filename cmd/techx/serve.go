@@ -38,6 +38,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	a.Start(bg)
 	handler := a.Handler()
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {

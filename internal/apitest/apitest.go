@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -122,9 +123,12 @@ func New(tb testing.TB, dialect string, opt app.Options) *Env {
 	if err != nil {
 		tb.Fatalf("open app: %v", err)
 	}
+	bg, stop := context.WithCancel(context.Background())
+	a.Start(bg)
 	srv := httptest.NewServer(a.Handler())
 	tb.Cleanup(func() {
 		srv.Close()
+		stop()
 		a.Close()
 	})
 	return &Env{T: tb, App: a, Server: srv, Dialect: dialect, LogBuf: buf}
@@ -336,4 +340,19 @@ func (e *Env) Admin() *Actor {
 		e.T.Fatal(err)
 	}
 	return e.Login(email, "admin-password-123", nil)
+}
+
+// WaitIndexed waits until the search index has applied every outbox entry
+// written so far.
+func (e *Env) WaitIndexed() {
+	e.T.Helper()
+	_, hi, err := e.App.Listings.OutboxBounds(context.Background())
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.App.Indexer.WaitApplied(ctx, hi); err != nil {
+		e.T.Fatalf("index did not catch up: %v", err)
+	}
 }

@@ -4,10 +4,12 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/techx-cz/techx/api"
@@ -16,6 +18,7 @@ import (
 	"github.com/techx-cz/techx/internal/httpapi"
 	"github.com/techx-cz/techx/internal/store"
 	"github.com/techx-cz/techx/internal/techx"
+	"github.com/techx-cz/techx/search"
 	"github.com/techx-cz/techx/seeds"
 )
 
@@ -35,7 +38,16 @@ type App struct {
 	Taxonomy *techx.Taxonomy
 	Users    *store.UserService
 	Catalog  *store.CatalogService
+	Listings *store.ListingStore
 	Auth     *auth.Service
+	// Index is this process's search index; Indexer keeps it in step with
+	// the database by following the outbox.
+	Index   *search.Index
+	Indexer *search.Indexer
+
+	// Contracts and Targets serve issue 6 (contracts, statistics, targets).
+	Contracts *store.ContractService
+	Targets   *store.TargetService
 }
 
 // Open opens and migrates the database named by cfg and wires the services.
@@ -70,19 +82,70 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options
 		th = auth.DefaultThrottle()
 	}
 	users := store.NewUserService(db)
-	a := &App{Config: cfg, Log: log, DB: db, Taxonomy: tx, Users: users, Catalog: store.NewCatalogService(db, tx)}
+	a := &App{Config: cfg, Log: log, DB: db, Taxonomy: tx, Users: users, Catalog: store.NewCatalogService(db, tx),
+		Contracts: store.NewContractService(db, tx), Targets: store.NewTargetService(db, tx),
+		Listings: store.NewListingStore(db)}
 	a.Auth = auth.NewService(users, tx, auth.NewHasher(params), tokens, th, log)
+	th2, err := search.LoadThesaurus(bytes.NewReader(seeds.Thesaurus()))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("thesaurus: %w", err)
+	}
+	a.Index, err = search.Open(filepath.Join(cfg.DataDir, "index"), th2)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open search index: %w", err)
+	}
+	a.Indexer = &search.Indexer{Src: searchSource{ls: a.Listings}, Index: a.Index, Log: log}
+	if err := a.Indexer.Prepare(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("prepare search index: %w", err)
+	}
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Start runs the background work (the outbox follower, outbox pruning)
+// until ctx ends.
+func (a *App) Start(ctx context.Context) {
+	go a.Indexer.Run(ctx)
+	go a.pruneOutbox(ctx)
+}
+
+// OutboxRetention is how long applied outbox rows are kept for other
+// replicas' followers.
+const OutboxRetention = 7 * 24 * time.Hour
+
+func (a *App) pruneOutbox(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.Listings.PruneOutbox(ctx, time.Now().Add(-OutboxRetention)); err != nil && ctx.Err() == nil {
+			a.Log.Warn("prune outbox", "err", err)
+		} else if n > 0 {
+			a.Log.Info("pruned outbox", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the index and the database.
+func (a *App) Close() error {
+	if a.Index != nil {
+		a.Index.Close()
+	}
+	return a.DB.Close()
+}
 
 // Handler returns the HTTP API.
 func (a *App) Handler() http.Handler {
 	return httpapi.NewServer(httpapi.Deps{
 		Log: a.Log, Auth: a.Auth, Users: a.Users, Catalog: a.Catalog, Taxonomy: a.Taxonomy,
-		OpenAPI: api.Spec, Ready: a.Ready,
+		Contracts: a.Contracts, Targets: a.Targets,
+		OpenAPI: api.Spec, Ready: a.Ready, Index: a.Index, Listings: a.Listings,
 	})
 }
 
@@ -104,5 +167,10 @@ func (a *App) Ready(ctx context.Context) (map[string]any, error) {
 	if v != store.LatestVersion() {
 		return d, techx.Errorf(techx.EUNAVAILABLE, "The schema is at version %d; this binary expects %d.", v, store.LatestVersion())
 	}
+	lag, err := a.Indexer.Lag(ctx)
+	if err != nil {
+		return d, err
+	}
+	d["index_lag"] = lag
 	return d, nil
 }

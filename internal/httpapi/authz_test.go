@@ -78,11 +78,60 @@ var public = map[string]string{
 	"GET /api/v1/results":                 "published listings are public",
 	"GET /api/v1/results/:id":             "published results are public (404 otherwise)",
 	"GET /api/v1/needs/import/template":   "an empty template",
+	"GET /api/v1/search":                  "searches published listings; confidential text only for who may read it (search_test)",
+	"GET /api/v1/results/:id/matches":     "matches of a visible result; confidential needs are redacted (search_test)",
 	"GET /api/v1/results/import/template": "an empty template",
+
+	// Contracts, statistics and targets (issue 6): aggregates are public.
+	"GET /api/v1/stats/turnover":          "turnover aggregates are public; rows are not (contract_test)",
+	"GET /api/v1/targets":                 "targets and official figures are public",
+	"GET /api/v1/targets/:code/progress":  "progress toward a target is public",
+	"GET /api/v1/targets/:code/chart.svg": "the progress chart is public",
+	"GET /api/v1/indicators":              "the plan's indicators are public",
 }
 
 // refusals lists, for every non-public route, callers who must be refused.
 var refusals = map[string][]refusal{
+	// Contracts, statistics and targets (issue 6).
+	"POST /api/v1/contracts": {
+		as("POST", "/api/v1/contracts", anon, contractBody(), 401),
+		as("POST", "/api/v1/contracts", enterpriseOf, contractBody(), 403),
+		as("POST", "/api/v1/contracts", institutionOf, contractBody(), 403),
+	},
+	"GET /api/v1/contracts": {
+		as("GET", "/api/v1/contracts", anon, nil, 401),
+		as("GET", "/api/v1/contracts", enterpriseOf, nil, 403),
+		as("GET", "/api/v1/contracts", institutionOf, nil, 403),
+	},
+	"GET /api/v1/contracts/export": {
+		as("GET", "/api/v1/contracts/export", anon, nil, 401),
+		as("GET", "/api/v1/contracts/export", institutionOf, nil, 403),
+	},
+	"GET /api/v1/contracts/:id": {
+		contractRefusal("GET", "", anon, nil, 401),
+		contractRefusal("GET", "", otherEnt, nil, 404),
+		contractRefusal("GET", "", institutionOf, nil, 404),
+	},
+	"PATCH /api/v1/contracts/:id": {
+		contractRefusal("PATCH", "", enterpriseOf, map[string]any{"title": "篡改合同"}, 403),
+		contractRefusal("PATCH", "", anon, map[string]any{"title": "篡改合同"}, 401),
+	},
+	"POST /api/v1/contracts/:id/verify": {
+		contractRefusal("POST", "/verify", brokerOf, nil, 403),
+		contractRefusal("POST", "/verify", enterpriseOf, nil, 403),
+	},
+	"POST /api/v1/contracts/:id/void": {contractRefusal("POST", "/void", brokerOf, map[string]any{"reason": "作废"}, 403)},
+	"GET /api/v1/contracts/:id/audit": {contractRefusal("GET", "/audit", brokerOf, nil, 403), contractRefusal("GET", "/audit", anon, nil, 401)},
+	"POST /api/v1/targets":            {as("POST", "/api/v1/targets", brokerOf, map[string]any{"code": "x"}, 403), as("POST", "/api/v1/targets", anon, map[string]any{"code": "x"}, 401)},
+	"PUT /api/v1/targets/:code/official/:year": {
+		as("PUT", "/api/v1/targets/tech_contract_turnover/official/2021", brokerOf, map[string]any{"value_yi": "1"}, 403),
+		as("PUT", "/api/v1/targets/tech_contract_turnover/official/2021", anon, map[string]any{"value_yi": "1"}, 401),
+	},
+	"PUT /api/v1/indicators/:no/values/:year": {
+		as("PUT", "/api/v1/indicators/1/values/2023", brokerOf, map[string]any{"value": "1"}, 403),
+		as("PUT", "/api/v1/indicators/1/values/2023", enterpriseOf, map[string]any{"value": "1"}, 403),
+	},
+
 	"POST /api/v1/needs": {
 		as("POST", "/api/v1/needs", anon, map[string]any{"title": "x", "industry": "auto"}, 401),
 		as("POST", "/api/v1/needs", institutionOf, map[string]any{"title": "x", "industry": "auto"}, 403),
@@ -113,9 +162,17 @@ var refusals = map[string][]refusal{
 		as("DELETE", "/api/v1/results/{draftResult}", otherInst, nil, 404),
 		as("DELETE", "/api/v1/results/{result}", otherInst, nil, 403),
 	},
-	"POST /api/v1/results/:id/publish":   {as("POST", "/api/v1/results/{draftResult}/publish", otherInst, nil, 404)},
-	"POST /api/v1/results/:id/withdraw":  {as("POST", "/api/v1/results/{result}/withdraw", otherInst, nil, 403)},
-	"POST /api/v1/results/:id/renew":     {as("POST", "/api/v1/results/{result}/renew", otherInst, nil, 403)},
+	"POST /api/v1/results/:id/publish":  {as("POST", "/api/v1/results/{draftResult}/publish", otherInst, nil, 404)},
+	"POST /api/v1/results/:id/withdraw": {as("POST", "/api/v1/results/{result}/withdraw", otherInst, nil, 403)},
+	"POST /api/v1/results/:id/renew":    {as("POST", "/api/v1/results/{result}/renew", otherInst, nil, 403)},
+	"GET /api/v1/needs/:id/matches": {
+		as("GET", "/api/v1/needs/{draftNeed}/matches", otherEnt, nil, 404),
+	},
+	"POST /api/v1/needs/:id/matches/:result_id/feedback": {
+		as("POST", "/api/v1/needs/{need}/matches/{result}/feedback", otherEnt, map[string]any{"useful": true}, 403),
+		as("POST", "/api/v1/needs/{need}/matches/{result}/feedback", institutionOf, map[string]any{"useful": true}, 403),
+		as("POST", "/api/v1/needs/{need}/matches/{result}/feedback", anon, map[string]any{"useful": true}, 401),
+	},
 	"POST /api/v1/results/:id/unpublish": {as("POST", "/api/v1/results/{result}/unpublish", brokerOf, map[string]any{"reason": "x"}, 403)},
 	"GET /api/v1/me": {
 		{func(f *fixture) apitest.Req { return apitest.Req{Method: "GET", Path: "/api/v1/me"} }, 401},

@@ -53,4 +53,31 @@ func routes(r *gin.Engine, d *Deps) {
 	v1.POST("/results/:id/withdraw", requireUser(), ch.resultAction(techx.ActionWithdraw))
 	v1.POST("/results/:id/renew", requireUser(), ch.resultAction(techx.ActionRenew))
 	v1.POST("/results/:id/unpublish", requireUser(), ch.resultAction(techx.ActionUnpublish))
+
+	// Search and matching over the bleve index (kept in step by the outbox).
+	sh := &searchHandlers{ix: d.Index, listings: d.Listings, cat: d.Catalog, tx: d.Taxonomy, now: d.Now}
+	v1.GET("/search", sh.search())
+	v1.GET("/needs/:id/matches", sh.needMatches())
+	v1.GET("/results/:id/matches", sh.resultMatches())
+	v1.POST("/needs/:id/matches/:result_id/feedback", requireUser(), sh.matchFeedback())
+
+	// Contracts, statistics and targets (issue 6).
+	staff := requireRole(techx.RoleBroker, techx.RoleAdmin)
+	admin := requireRole(techx.RoleAdmin)
+	v1.POST("/contracts", requireUser(), handleContractCreate(d.Contracts, d.Deals))
+	v1.GET("/contracts", staff, handleContractList(d.Contracts))
+	v1.GET("/contracts/export", staff, handleContractExport(d.Contracts))
+	v1.GET("/contracts/:id", requireUser(), handleContractGet(d.Contracts))
+	v1.PATCH("/contracts/:id", staff, handleContractUpdate(d.Contracts))
+	v1.POST("/contracts/:id/verify", admin, handleContractVerify(d.Contracts))
+	v1.POST("/contracts/:id/void", admin, handleContractVoid(d.Contracts))
+	v1.GET("/contracts/:id/audit", admin, handleContractAudit(d.Contracts))
+	v1.GET("/stats/turnover", handleTurnover(d.Contracts))
+	v1.GET("/targets", handleTargetList(d.Targets))
+	v1.POST("/targets", admin, handleTargetCreate(d.Targets))
+	v1.PUT("/targets/:code/official/:year", admin, handleOfficialSet(d.Targets))
+	v1.GET("/targets/:code/progress", handleTargetProgress(d.Targets, d.Now))
+	v1.GET("/targets/:code/chart.svg", handleTargetChart(d.Targets, d.Now))
+	v1.GET("/indicators", handleIndicatorList(d.Targets))
+	v1.PUT("/indicators/:no/values/:year", admin, handleIndicatorSet(d.Targets))
 }

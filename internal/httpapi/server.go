@@ -13,15 +13,27 @@ import (
 
 	"github.com/techx-cz/techx/internal/auth"
 	"github.com/techx-cz/techx/internal/techx"
+	"github.com/techx-cz/techx/search"
 )
 
 // Deps are what the API needs; the caller builds them (cmd/techx).
 type Deps struct {
-	Log      *slog.Logger
-	Auth     *auth.Service
-	Users    techx.UserService
-	Catalog  techx.CatalogService
+	Log     *slog.Logger
+	Auth    *auth.Service
+	Users   techx.UserService
+	Catalog techx.CatalogService
+	// Listings loads listings for search hits and stores match feedback.
+	Listings techx.ListingStore
+	// Index is the search index (search and matching).
+	Index    *search.Index
 	Taxonomy *techx.Taxonomy
+
+	// Contracts, Targets and Deals serve issue 6; Deals may be nil until
+	// deals exist, and then contracts naming a deal_id are refused.
+	Contracts techx.ContractService
+	Targets   techx.TargetService
+	Deals     techx.DealLookup
+
 	// OpenAPI is the API description served at /api/v1/openapi.yaml.
 	OpenAPI []byte
 	// Ready reports readiness details; an error means not ready.

@@ -293,7 +293,6 @@ func ApplyResultInput(r *Result, in *ResultInput, tx *Taxonomy, create bool) err
 	var v Validation
 	if create {
 		v.Check(in.Title.Set, "title", "is required")
-		v.Check(in.Industry.Set, "industry", "is required")
 	}
 	if checkNotNull(&v, "title", in.Title) {
 		r.Title = checkText(&v, "title", in.Title.V, 1, MaxTitle)
@@ -343,9 +342,11 @@ func ApplyResultInput(r *Result, in *ResultInput, tx *Taxonomy, create bool) err
 			v.Check(utf8.RuneCountInString(k) <= MaxKeyword, "keywords", "each keyword at most %d characters", MaxKeyword)
 		}
 	}
+	// A result may be unclassified (industry ""): research often spans
+	// industries; matching then treats its industry fit as unknown.
 	if checkNotNull(&v, "industry", in.Industry) {
 		r.Industry = strings.TrimSpace(in.Industry.V)
-		v.Check(tx.IsIndustry(r.Industry), "industry", "unknown industry code %q", r.Industry)
+		v.Check(r.Industry == "" || tx.IsIndustry(r.Industry), "industry", "unknown industry code %q", r.Industry)
 	}
 	return v.Err()
 }

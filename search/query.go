@@ -1,0 +1,695 @@
+package search
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/registry"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Viewer is who is searching; it decides whether confidential need text
+// may be matched, highlighted and explained.
+type Viewer struct {
+	// OrgID is the viewer's organization ("" = anonymous).
+	OrgID string
+	// Full is true for brokers and admins, who see every listing in full.
+	Full bool
+}
+
+// SearchRequest is a search over published listings. Zero fields do not
+// filter.
+type SearchRequest struct {
+	// Q is the user's text. It is analysed into terms; query syntax
+	// characters have no meaning.
+	Q            string
+	Kind         string // KindNeed, KindResult or "" for both
+	Industry     string
+	County       string
+	SourceRegion string
+	TRLMin       int   // keeps trl >= TRLMin
+	Bottleneck   *bool // keeps bottleneck == *Bottleneck
+	// PriceMaxUnits keeps results priced at most this (0.0001 万元 units)
+	// and results without a price (面议), which may still fit.
+	PriceMaxUnits *int64
+	// Size is the page size: default 20, at most 100.
+	Size int
+	// Cursor is the Next of the previous page ("" = first page).
+	Cursor string
+	Viewer Viewer
+}
+
+// Hit is one search result.
+type Hit struct {
+	Kind  string
+	ID    string
+	Score float64
+	// Highlights holds, per field ("title", "text", "keywords"), fragments
+	// with matched terms wrapped in <mark>; only fields the viewer may see.
+	Highlights map[string][]string
+}
+
+// FacetCount is the number of hits with one value of a facet field.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
+// SearchResponse is one page of search results.
+type SearchResponse struct {
+	Hits  []Hit
+	Total uint64
+	// Facets counts all hits by "industry", "source_region", "county" and
+	// "trl" ("0" = unknown).
+	Facets map[string][]FacetCount
+	// Next is the cursor of the next page, "" on the last page.
+	Next string
+}
+
+// ErrBadCursor is returned by Search for a cursor it did not issue.
+var ErrBadCursor = errors.New("search: invalid cursor")
+
+// Page size limits.
+const (
+	DefaultSize = 20
+	MaxSize     = 100
+	maxOffset   = 10000
+)
+
+// The cursor is an offset into the ranked list (sorted by score then id, or
+// by published_at desc then id for an empty Q), encoded as opaque base64.
+// Offsets are simple and good enough for a few thousand listings; pages may
+// shift if the index changes between requests.
+type cursor struct {
+	Offset int `json:"o"`
+}
+
+func encodeCursor(off int) string {
+	b, _ := json.Marshal(cursor{Offset: off})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, ErrBadCursor
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Offset < 0 || c.Offset > maxOffset {
+		return 0, ErrBadCursor
+	}
+	return c.Offset, nil
+}
+
+// params are the relevance weights, chosen by measurement (see STATUS.md).
+type params struct {
+	wTitle, wText, wKw, wInst   float64 // gse (word) fields
+	wTitleBg, wTextBg, wKwBg    float64 // cjk bigram fields
+	wTitleU, wTextU, wKwU       float64 // single-character fields
+	useUni                      bool
+	wAll, wAllBg, wAllU         float64 // combined fields
+	expBoost                    float64 // thesaurus expansions vs the user's own terms
+	expOtherIndustry            float64 // extra factor for groups of another industry
+	useGse, useBigram           bool
+	priorNoIndustry, priorNoTRL float64 // listing prior: incomplete listings rank lower
+	flat                        bool    // one disjunction over (term, field) pairs instead of per-term nesting
+	noCoord                     bool    // experiment: neutralize the disjunction coord factor
+	expNorm                     bool    // divide expansion weight by sqrt(group size)
+	expWhole                    bool    // expand to the whole thesaurus term only (no sub-words) when it is a token
+	expBigram                   float64 // also add the bigrams of expansions, at this factor
+}
+
+var defaultParams = params{
+	wAll: 1, wAllBg: 1, wAllU: 1,
+	useUni:   true,
+	expBoost: 0.4, expOtherIndustry: 0.5,
+	useGse: true, useBigram: true,
+	priorNoIndustry: 0.7, priorNoTRL: 0.95,
+}
+
+var noCoordHack bool
+
+// rerankWindow is how many best text matches Search reranks by the listing
+// prior. Pages beyond it follow the window's order.
+const rerankWindow = 200
+
+// prior is the multiplicative listing prior of Search: a listing without an
+// industry or TRL (incomplete, e.g. imported papers) ranks lower.
+func (p params) prior(industry string, trl int) float64 {
+	f := 1.0
+	if industry == "" && p.priorNoIndustry > 0 {
+		f *= p.priorNoIndustry
+	}
+	if trl == 0 && p.priorNoTRL > 0 {
+		f *= p.priorNoTRL
+	}
+	return f
+}
+
+// qterm is one weighted query term.
+type qterm struct {
+	term string
+	w    float64
+	via  string // "" = the user's own term; else the term that expanded to it
+}
+
+// textSpec is a weighted bag of query texts.
+type textSpec struct {
+	parts []textPart
+}
+
+type textPart struct {
+	text string
+	w    float64
+}
+
+var cjkAnalyzer analysis.Analyzer
+
+func init() {
+	a, err := registry.NewCache().AnalyzerNamed(cjk.AnalyzerName)
+	if err != nil {
+		panic(err)
+	}
+	cjkAnalyzer = a
+}
+
+var stdAnalyzer analysis.Analyzer
+
+func init() {
+	a, err := registry.NewCache().AnalyzerNamed(standard.Name)
+	if err != nil {
+		panic(err)
+	}
+	stdAnalyzer = a
+}
+
+func unigrams(s string) []string {
+	ts := stdAnalyzer.Analyze([]byte(capText(s)))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+func bigrams(s string) []string {
+	ts := cjkAnalyzer.Analyze([]byte(capText(s)))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// termSet builds the weighted word terms and bigram terms of spec, plus the
+// thesaurus expansions (restricted by industry if industry != "").
+func (ix *Index) termSet(spec textSpec, industry string, p params) (words, bis, unis []qterm, exps []Expansion) {
+	wm := map[string]float64{}
+	bm := map[string]float64{}
+	um := map[string]float64{}
+	var order, border, uorder []string
+	var all strings.Builder
+	for _, part := range spec.parts {
+		all.WriteString(part.text)
+		all.WriteString("\n")
+		for _, t := range Tokens(part.text) {
+			if _, ok := wm[t]; !ok {
+				order = append(order, t)
+			}
+			wm[t] = math.Max(wm[t], part.w)
+		}
+		for _, t := range unigrams(part.text) {
+			if _, ok := um[t]; !ok {
+				uorder = append(uorder, t)
+			}
+			um[t] = math.Max(um[t], part.w)
+		}
+		for _, t := range bigrams(part.text) {
+			if _, ok := bm[t]; !ok {
+				border = append(border, t)
+			}
+			bm[t] = math.Max(bm[t], part.w)
+		}
+	}
+	for _, t := range order {
+		words = append(words, qterm{term: t, w: wm[t]})
+	}
+	for _, t := range border {
+		bis = append(bis, qterm{term: t, w: bm[t]})
+	}
+	for _, t := range uorder {
+		unis = append(unis, qterm{term: t, w: um[t]})
+	}
+	if ix.th != nil {
+		seen := map[string]bool{}
+		for _, t := range order {
+			seen[t] = true
+		}
+		bseen := map[string]bool{}
+		for _, t := range border {
+			bseen[t] = true
+		}
+		for _, e := range ix.th.ExpandText(all.String()) {
+			w := p.expBoost
+			if industry != "" && e.Industry != "*" && e.Industry != industry {
+				w *= p.expOtherIndustry
+			}
+			if p.expNorm {
+				w /= math.Sqrt(float64(len(ix.th.Groups[e.Group].Terms)))
+			}
+			exps = append(exps, e)
+			toks := Tokens(e.Term)
+			if p.expWhole && slices.Contains(toks, e.Term) {
+				toks = []string{e.Term}
+			}
+			for _, t := range toks {
+				if seen[t] {
+					continue
+				}
+				seen[t] = true
+				words = append(words, qterm{term: t, w: w, via: e.Via})
+			}
+			if p.expBigram > 0 {
+				for _, t := range bigrams(e.Term) {
+					if bseen[t] {
+						continue
+					}
+					bseen[t] = true
+					bis = append(bis, qterm{term: t, w: w * p.expBigram, via: e.Via})
+				}
+			}
+		}
+	}
+	return words, bis, unis, exps
+}
+
+func termQ(field, term string, boost float64) query.Query {
+	q := bleve.NewTermQuery(term)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+// scoreQ is a scoring term query, or nil when its weight is not positive.
+func scoreQ(field, term string, boost float64) query.Query {
+	if boost <= 0 {
+		return nil
+	}
+	return termQ(field, term, boost)
+}
+
+// guarded wraps a query on confidential fields so that it matches only
+// what viewer may see: unchanged for Full, restricted to the viewer's own
+// organization otherwise, nil (dropped) for anonymous viewers.
+func guarded(q query.Query, v Viewer) query.Query {
+	if q == nil {
+		return nil
+	}
+	if v.Full {
+		return q
+	}
+	if v.OrgID == "" {
+		return nil
+	}
+	return bleve.NewConjunctionQuery(termQ(fOrg, v.OrgID, 0), q)
+}
+
+// textQuery builds the scoring query for spec as a disjunction over terms,
+// each a disjunction over fields; confidential fields are guarded by the
+// viewer. It returns nil when spec has no terms.
+func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (query.Query, []qterm, []Expansion) {
+	words, bis, unis, exps := ix.termSet(spec, industry, p)
+	noCoordHack = p.noCoord
+	var clauses []query.Query
+	if p.useGse {
+		for _, t := range words {
+			fs := []query.Query{
+				scoreQ(fTitle, t.term, p.wTitle*t.w),
+				scoreQ(fText, t.term, p.wText*t.w),
+				scoreQ(fKw, t.term, p.wKw*t.w),
+				scoreQ(fInst, t.term, p.wInst*t.w),
+			}
+			if g := guarded(scoreQ(fCText, t.term, p.wText*t.w), v); g != nil {
+				fs = append(fs, g)
+			}
+			if g := guarded(scoreQ(fCKw, t.term, p.wKw*t.w), v); g != nil {
+				fs = append(fs, g)
+			}
+			fs = addAll(fs, fAll, fCAll, t, p.wAll, v)
+			clauses = appendClauses(clauses, fs, p.flat)
+		}
+	}
+	if p.useBigram {
+		for _, t := range bis {
+			fs := []query.Query{
+				scoreQ(fTitleBg, t.term, p.wTitleBg*t.w),
+				scoreQ(fTextBg, t.term, p.wTextBg*t.w),
+				scoreQ(fKwBg, t.term, p.wKwBg*t.w),
+			}
+			if g := guarded(scoreQ(fCTextBg, t.term, p.wTextBg*t.w), v); g != nil {
+				fs = append(fs, g)
+			}
+			if g := guarded(scoreQ(fCKwBg, t.term, p.wKwBg*t.w), v); g != nil {
+				fs = append(fs, g)
+			}
+			fs = addAll(fs, fAllBg, fCAllBg, t, p.wAllBg, v)
+			clauses = appendClauses(clauses, fs, p.flat)
+		}
+	}
+	if p.useUni {
+		for _, t := range unis {
+			fs := []query.Query{
+				scoreQ(fTitleU, t.term, p.wTitleU*t.w),
+				scoreQ(fTextU, t.term, p.wTextU*t.w),
+				scoreQ(fKwU, t.term, p.wKwU*t.w),
+			}
+			if g := guarded(scoreQ(fCTextU, t.term, p.wTextU*t.w), v); g != nil {
+				fs = append(fs, g)
+			}
+			if g := guarded(scoreQ(fCKwU, t.term, p.wKwU*t.w), v); g != nil {
+				fs = append(fs, g)
+			}
+			fs = addAll(fs, fAllU, fCAllU, t, p.wAllU, v)
+			clauses = appendClauses(clauses, fs, p.flat)
+		}
+	}
+	if len(clauses) == 0 {
+		return nil, words, exps
+	}
+	return bleve.NewDisjunctionQuery(clauses...), words, exps
+}
+
+// addAll adds the combined-field clauses of t (public, and confidential
+// guarded by the viewer) when w > 0.
+func addAll(fs []query.Query, pub, conf string, t qterm, w float64, v Viewer) []query.Query {
+	if w <= 0 {
+		return fs
+	}
+	fs = append(fs, termQ(pub, t.term, w*t.w))
+	if g := guarded(scoreQ(conf, t.term, w*t.w), v); g != nil {
+		fs = append(fs, g)
+	}
+	return fs
+}
+
+func appendClauses(clauses, fs []query.Query, flat bool) []query.Query {
+	fs2 := fs[:0]
+	for _, q := range fs {
+		if q != nil {
+			fs2 = append(fs2, q)
+		}
+	}
+	fs = fs2
+	if len(fs) == 0 {
+		return clauses
+	}
+	if flat {
+		return append(clauses, fs...)
+	}
+	if noCoordHack {
+		ma := bleve.NewMatchAllQuery()
+		ma.SetBoost(0)
+		fs = append(fs, ma)
+	}
+	return append(clauses, bleve.NewDisjunctionQuery(fs...))
+}
+
+func (ix *Index) now() time.Time { return ix.cfg.now() }
+
+// filters returns the filter query of r (never nil: at least validity).
+func (ix *Index) filters(kind, industry, county, region string, trlMin int, bottleneck *bool, priceMax *int64) query.Query {
+	now := ix.now().UTC()
+	vq := bleve.NewDateRangeQuery(now, time.Time{})
+	vq.SetField(fValid)
+	fs := []query.Query{vq}
+	add := func(field, v string) {
+		if v != "" {
+			fs = append(fs, termQ(field, v, 0))
+		}
+	}
+	add(fKind, kind)
+	add(fIndustry, industry)
+	add(fCounty, county)
+	add(fRegion, region)
+	if trlMin > 0 {
+		mn := float64(trlMin)
+		q := bleve.NewNumericRangeQuery(&mn, nil)
+		q.SetField(fTRL)
+		fs = append(fs, q)
+	}
+	if bottleneck != nil {
+		q := bleve.NewBoolFieldQuery(*bottleneck)
+		q.SetField(fBottleneck)
+		fs = append(fs, q)
+	}
+	if priceMax != nil {
+		mx := float64(*priceMax)
+		incl := true
+		pq := bleve.NewNumericRangeInclusiveQuery(nil, &mx, nil, &incl)
+		pq.SetField(fPrice)
+		np := bleve.NewBoolFieldQuery(false)
+		np.SetField(fHasPrice)
+		fs = append(fs, bleve.NewDisjunctionQuery(pq, np))
+	}
+	return bleve.NewConjunctionQuery(fs...)
+}
+
+var trlRanges = func() []struct {
+	name   string
+	lo, hi float64
+} {
+	var r []struct {
+		name   string
+		lo, hi float64
+	}
+	for i := 0; i <= 9; i++ {
+		r = append(r, struct {
+			name   string
+			lo, hi float64
+		}{strconv.Itoa(i), float64(i), float64(i + 1)})
+	}
+	return r
+}()
+
+// Search runs a search. Q is analysed into word and bigram terms (with
+// thesaurus expansions at a lower weight) and never parsed as query syntax.
+// An empty Q lists the filtered listings by published_at desc, then id.
+func (ix *Index) Search(ctx context.Context, r SearchRequest) (*SearchResponse, error) {
+	return ix.search(ctx, r, defaultMatchParams.search)
+}
+
+func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*SearchResponse, error) {
+	off, err := decodeCursor(r.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	size := r.Size
+	if size <= 0 {
+		size = DefaultSize
+	}
+	if size > MaxSize {
+		size = MaxSize
+	}
+	filter := ix.filters(r.Kind, r.Industry, r.County, r.SourceRegion, r.TRLMin, r.Bottleneck, r.PriceMaxUnits)
+	var tq query.Query
+	var words []qterm
+	if strings.TrimSpace(r.Q) != "" {
+		tq, words, _ = ix.textQuery(textSpec{parts: []textPart{{text: r.Q, w: 1}}}, r.Industry, r.Viewer, p)
+		if tq == nil {
+			// text without any term (punctuation only): nothing matches
+			return &SearchResponse{Facets: map[string][]FacetCount{}}, nil
+		}
+	}
+	bq := bleve.NewBooleanQuery()
+	if tq != nil {
+		bq.AddMust(tq)
+	} else {
+		bq.AddMust(bleve.NewMatchAllQuery())
+	}
+	bq.AddFilter(filter)
+
+	req := bleve.NewSearchRequestOptions(bq, size+1, off, false)
+	if tq != nil {
+		// rerank a window of the best text matches by the listing prior,
+		// then cut the page out of it
+		req.From, req.Size = 0, max(rerankWindow, off+size+1)
+		req.Fields = []string{fIndustry, fTRL}
+		req.SortBy([]string{"-_score", "_id"})
+	} else {
+		req.SortBy([]string{"-" + fPublished, "_id"})
+	}
+	for _, f := range []string{fIndustry, fRegion, fCounty} {
+		req.AddFacet(f, bleve.NewFacetRequest(f, 50))
+	}
+	tf := bleve.NewFacetRequest(fTRL, 10)
+	for _, rg := range trlRanges {
+		lo, hi := rg.lo, rg.hi
+		tf.AddNumericRange(rg.name, &lo, &hi)
+	}
+	req.AddFacet(fTRL, tf)
+
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := &SearchResponse{Total: res.Total, Facets: map[string][]FacetCount{}}
+	var deco map[string]*bsearch.DocumentMatch
+	if tq != nil {
+		for _, h := range res.Hits {
+			h.Score *= p.prior(str(h.Fields[fIndustry]), int(num(h.Fields[fTRL])))
+		}
+		sort.SliceStable(res.Hits, func(i, j int) bool {
+			if res.Hits[i].Score != res.Hits[j].Score {
+				return res.Hits[i].Score > res.Hits[j].Score
+			}
+			return res.Hits[i].ID < res.Hits[j].ID
+		})
+		if off >= len(res.Hits) {
+			res.Hits = nil
+		} else {
+			res.Hits = res.Hits[off:min(len(res.Hits), off+size+1)]
+		}
+	}
+	if tq != nil && len(res.Hits) > 0 {
+		ids := make([]string, 0, len(res.Hits))
+		for _, h := range res.Hits {
+			ids = append(ids, h.ID)
+		}
+		if deco, err = ix.decorate(ctx, ids, words, r.Viewer, true); err != nil {
+			return nil, err
+		}
+	}
+	for i, h := range res.Hits {
+		if i == size {
+			out.Next = encodeCursor(off + size)
+			break
+		}
+		kind, id := splitDocID(h.ID)
+		hit := Hit{Kind: kind, ID: id, Score: h.Score}
+		if tq != nil {
+			if d := deco[h.ID]; d != nil {
+				hit.Highlights = visibleFragments(d.Fragments, d.Fields, r.Viewer)
+			}
+		}
+		out.Hits = append(out.Hits, hit)
+	}
+	for name, fr := range res.Facets {
+		var fc []FacetCount
+		if fr.Terms != nil {
+			for _, t := range fr.Terms.Terms() {
+				fc = append(fc, FacetCount{Value: t.Term, Count: t.Count})
+			}
+		}
+		for _, nr := range fr.NumericRanges {
+			if nr.Count > 0 {
+				fc = append(fc, FacetCount{Value: nr.Name, Count: nr.Count})
+			}
+		}
+		sort.SliceStable(fc, func(i, j int) bool {
+			if fc[i].Count != fc[j].Count {
+				return fc[i].Count > fc[j].Count
+			}
+			return fc[i].Value < fc[j].Value
+		})
+		out.Facets[name] = fc
+	}
+	return out, nil
+}
+
+// decorate finds, for the documents ids, where the word terms occur in the
+// stored fields the viewer may see: highlight fragments (highlight) and
+// term locations (for explanations). Ranking uses the combined fields,
+// which are not stored; this second query on the few shown documents keeps
+// presentation apart from ranking.
+func (ix *Index) decorate(ctx context.Context, ids []string, words []qterm, v Viewer, highlight bool) (map[string]*bsearch.DocumentMatch, error) {
+	var fs []query.Query
+	for _, t := range words {
+		for _, f := range []string{fTitle, fText, fKw} {
+			fs = append(fs, termQ(f, t.term, 1))
+		}
+		for _, f := range []string{fCText, fCKw} {
+			if g := guarded(termQ(f, t.term, 1), v); g != nil {
+				fs = append(fs, g)
+			}
+		}
+	}
+	if len(fs) == 0 || len(ids) == 0 {
+		return nil, nil
+	}
+	q := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), bleve.NewDisjunctionQuery(fs...))
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req.Fields = []string{fOrg, fConf}
+	req.IncludeLocations = true
+	if highlight {
+		req.Highlight = bleve.NewHighlightWithStyle("html")
+		req.Highlight.Fields = ix.highlightFields(v)
+	}
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: decorate: %w", err)
+	}
+	out := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = h
+	}
+	return out, nil
+}
+
+// highlightFields are the stored fields a viewer may get fragments of.
+func (ix *Index) highlightFields(v Viewer) []string {
+	fs := []string{fTitle, fText, fKw}
+	if v.Full || v.OrgID != "" {
+		fs = append(fs, fCText, fCKw)
+	}
+	return fs
+}
+
+// publicFieldName maps index fields to the names used in Highlights.
+var publicFieldName = map[string]string{fTitle: "title", fText: "text", fKw: "keywords", fCText: "text", fCKw: "keywords"}
+
+// canSeeConfidential reports whether v may see the confidential text of a
+// hit with the given stored fields.
+func canSeeConfidential(fields map[string]interface{}, v Viewer) bool {
+	if v.Full {
+		return true
+	}
+	org, _ := fields[fOrg].(string)
+	return v.OrgID != "" && org == v.OrgID
+}
+
+// visibleFragments keeps the fragments v may see (defence in depth: the
+// query already never matches confidential fields for other viewers).
+func visibleFragments(fr map[string][]string, fields map[string]interface{}, v Viewer) map[string][]string {
+	out := map[string][]string{}
+	for f, frags := range fr {
+		name, ok := publicFieldName[f]
+		if !ok || len(frags) == 0 {
+			continue
+		}
+		if (f == fCText || f == fCKw) && !canSeeConfidential(fields, v) {
+			continue
+		}
+		out[name] = append(out[name], frags...)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
