@@ -4,7 +4,7 @@ BIN       ?= bin/techx
 PKGS      ?= ./...
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: run build test lint bench migrate seed clean
+.PHONY: run build test lint bench bench-search eval migrate seed clean
 
 ## run: start TechX on embedded SQLite under ./data, demo data seeded on first start
 run:
@@ -30,6 +30,14 @@ lint:
 ## bench: Go benchmarks (long ones live here, never in make test)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 60m $(PKGS)
+
+## bench-search: search, matching and indexing at 100,000 listings (see docs/benchmarks.md)
+bench-search:
+	scripts/bench-search.sh
+
+## eval: the matching relevance benchmark through the product's own path
+eval:
+	$(GO) run ./cmd/techx eval matching --dir ../shared/data/matching-dev --distractors ../shared/data/distractors/csl-dev.jsonl
 
 ## migrate: apply schema migrations to the configured database
 migrate:

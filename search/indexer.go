@@ -104,7 +104,7 @@ func (x *Indexer) Prepare(ctx context.Context) error {
 		return err
 	}
 	stale := hi > 0 && applied < lo-1
-	if x.Index.Rebuilt() || stale || (applied == 0 && hi > 0) {
+	if x.Index.Rebuilt() || stale {
 		x.Log.Info("search index: full rebuild", "applied", applied, "log_min", lo, "log_max", hi, "new_index", x.Index.Rebuilt())
 		return x.Reindex(ctx, nil)
 	}

@@ -29,6 +29,9 @@ Usage:
   techx reindex            rebuild the search index from the database (resumable)
   techx eval matching --dir DIR [--distractors FILE] [--json]
                            relevance benchmark through the product's own path
+  techx gen --needs N --results M
+                           write synthetic published listings (load tests)
+  techx bench search       measure search, matching and indexing on the configured database
   techx admin create --email E --password P --name N
                            create an administrator (the only way to get one)
 
@@ -51,6 +54,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSeed(ctx, args[1:], getenv, stdout, stderr)
 	case "reindex":
 		return runReindex(ctx, args[1:], getenv, stdout, stderr)
+	case "gen":
+		return runGen(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "eval":
 		return runEval(ctx, args[1:], getenv, stdout, stderr)
 	case "admin":

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sort"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -121,4 +122,61 @@ func startImport(prior *techx.ImportError) *techx.ImportError {
 
 func sortRows(rows []techx.RowError) {
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Row < rows[j].Row })
+}
+
+// BulkInsert stores already-validated listings with their outbox rows in
+// transactions of batch rows: the path of `techx gen` (load generation),
+// which must exercise the same tables and outbox as the API at a rate the
+// API's one-transaction-per-request path cannot reach.
+func (s *CatalogService) BulkInsert(ctx context.Context, needs []*techx.Need, results []*techx.Result, batch int) error {
+	if batch <= 0 {
+		batch = 1000
+	}
+	now := s.db.Now()
+	for i := 0; i < len(needs); i += batch {
+		part := needs[i:min(i+batch, len(needs))]
+		err := s.db.tx(ctx, func(tx *gorm.DB) error {
+			rows := make([]*needRow, len(part))
+			for j, n := range part {
+				rows[j] = needToRow(n)
+			}
+			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+				return err
+			}
+			return appendOutboxBatch(tx, techx.KindNeed, part, func(n *techx.Need) string { return n.ID }, now)
+		})
+		if err != nil {
+			return dbError(err)
+		}
+	}
+	for i := 0; i < len(results); i += batch {
+		part := results[i:min(i+batch, len(results))]
+		err := s.db.tx(ctx, func(tx *gorm.DB) error {
+			rows := make([]*resultRow, len(part))
+			for j, r := range part {
+				rows[j] = resultToRow(r)
+			}
+			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+				return err
+			}
+			return appendOutboxBatch(tx, techx.KindResult, part, func(r *techx.Result) string { return r.ID }, now)
+		})
+		if err != nil {
+			return dbError(err)
+		}
+	}
+	return nil
+}
+
+func appendOutboxBatch[T any](tx *gorm.DB, kind string, items []T, id func(T) string, now time.Time) error {
+	type outboxRow struct {
+		Kind      string
+		EntityID  string
+		CreatedAt time.Time
+	}
+	rows := make([]outboxRow, len(items))
+	for i, it := range items {
+		rows[i] = outboxRow{Kind: kind, EntityID: id(it), CreatedAt: now}
+	}
+	return tx.Table("outbox").CreateInBatches(rows, 500).Error
 }
