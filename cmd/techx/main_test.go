@@ -173,7 +173,7 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 					t.Fatalf("seed #%d: %v\n%s", i+1, err, out.String())
 				}
 			}
-			if !strings.Contains(out.String(), "demo data: 0 new users in 62 organizations, 0 new needs, 0 new results") {
+			if !strings.Contains(out.String(), "demo data: 0 new users in 62 organizations, 0 new needs, 0 new results, 0 new contracts") {
 				t.Fatalf("second seed created users again: %s", out.String())
 			}
 		})

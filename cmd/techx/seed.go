@@ -53,7 +53,10 @@ func seedDemo(ctx context.Context, a *app.App, stdout io.Writer) error {
 	if err := demo.SeedListings(ctx, set, rep, a.Catalog); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "demo data: %d new users in %d organizations, %d new needs, %d new results\n",
-		rep.Users, len(rep.OrgOf), rep.Needs, rep.Results)
+	if err := demo.SeedContracts(ctx, set, rep, a.Contracts); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo data: %d new users in %d organizations, %d new needs, %d new results, %d new contracts\n",
+		rep.Users, len(rep.OrgOf), rep.Needs, rep.Results, rep.Contracts)
 	return nil
 }

@@ -39,13 +39,14 @@ type Set struct {
 	Users         []User
 	Needs         []json.RawMessage
 	Results       []json.RawMessage
+	Contracts     []json.RawMessage
 }
 
 // Load reads the data set from fsys.
 func Load(fsys fs.FS) (*Set, error) {
 	var s Set
 	for name, dst := range map[string]any{"organizations.json": &s.Organizations, "users.json": &s.Users,
-		"needs.json": &s.Needs, "results.json": &s.Results} {
+		"needs.json": &s.Needs, "results.json": &s.Results, "contracts.json": &s.Contracts} {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
@@ -59,9 +60,9 @@ func Load(fsys fs.FS) (*Set, error) {
 
 // Report counts what a load created.
 type Report struct {
-	Users, Needs, Results int
-	OrgOf                 map[string]string // organization key → id
-	UserOf                map[string]*techx.User
+	Users, Needs, Results, Contracts int
+	OrgOf                            map[string]string // organization key → id
+	UserOf                           map[string]*techx.User
 }
 
 // SeedAccounts creates the organizations and users: the first user of an
@@ -234,4 +235,50 @@ func hasTitle(n int, title func(int) string, want string) bool {
 		}
 	}
 	return false
+}
+
+type demoContract struct {
+	techx.NewContract
+	Key    string `json:"key"`
+	Verify bool   `json:"verify"`
+}
+
+// SeedContracts records the demo technology contracts as a broker, each
+// under its own Idempotency-Key (so a second load replays instead of
+// recording twice), and verifies (认定登记) those marked so as an admin.
+func SeedContracts(ctx context.Context, s *Set, rep *Report, contracts techx.ContractService) error {
+	var broker, admin *techx.User
+	for _, u := range rep.UserOf {
+		switch {
+		case u.Role == techx.RoleBroker && (broker == nil || u.Email < broker.Email):
+			broker = u
+		case u.Role == techx.RoleAdmin && (admin == nil || u.Email < admin.Email):
+			admin = u
+		}
+	}
+	if broker == nil || admin == nil {
+		return fmt.Errorf("demo contracts need a broker and an admin")
+	}
+	bctx, actx := techx.NewContextWithUser(ctx, broker), techx.NewContextWithUser(ctx, admin)
+	for i, raw := range s.Contracts {
+		var d demoContract
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return fmt.Errorf("demo contract %d: %w", i, err)
+		}
+		nc := d.NewContract
+		c, replayed, err := contracts.CreateContract(bctx, &nc, techx.IdempotencyKey{Key: "demo:" + d.Key, Fingerprint: nc.Fingerprint()})
+		if err != nil {
+			return fmt.Errorf("demo contract %s: %w", d.Key, err)
+		}
+		if replayed {
+			continue
+		}
+		rep.Contracts++
+		if d.Verify {
+			if _, err := contracts.VerifyContract(actx, c.ID, ""); err != nil {
+				return fmt.Errorf("verify demo contract %s: %w", d.Key, err)
+			}
+		}
+	}
+	return nil
 }
