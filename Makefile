@@ -4,7 +4,7 @@ BIN       ?= bin/techx
 PKGS      ?= ./...
 TEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: run build test lint bench bench-search eval migrate seed clean
+.PHONY: run build test lint bench bench-search eval migrate seed clean docs-check
 
 ## run: start TechX on embedded SQLite under ./data, demo data seeded on first start
 run:
@@ -20,7 +20,13 @@ test:
 	  echo "NOTE: TECHX_TEST_DATABASE_URL is not set: PostgreSQL tests will be SKIPPED (CI=true makes that a failure)."; \
 	  echo "      e.g. TECHX_TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' make test"; \
 	fi
-	$(GO) test $(TEST_FLAGS) $(PKGS)
+	@log=$$(mktemp -t techx-test-log.XXXXXX); \
+	  TECHX_TEST_LOG_FILE=$$log $(GO) test $(TEST_FLAGS) $(PKGS); rc=$$?; \
+	  scripts/check-logs.sh $$log || rc=1; rm -f $$log; exit $$rc
+
+## docs-check: render /docs in headless Chromium, check the routes are listed, save docs/docs-screenshot.png
+docs-check:
+	scripts/docs-check.sh
 
 ## lint: gofmt and go vet
 lint:

@@ -291,8 +291,10 @@ func evalIndex(ctx context.Context, ix *Index, mapID func(kind, id string) strin
 		}
 		as.add(ids, q.judged)
 	}
+	rp := mp
+	rp.text = mp.reverse
 	for _, q := range rev {
-		ms, err := ix.match(ctx, q.doc, KindNeed, Viewer{OrgID: q.doc.OrgID}, evalK, mp)
+		ms, err := ix.match(ctx, q.doc, KindNeed, Viewer{OrgID: q.doc.OrgID}, evalK, rp)
 		if err != nil {
 			return match, srch, reverse, err
 		}

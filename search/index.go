@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -120,7 +118,7 @@ var farFuture = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // within int64 nano
 // confidential text and must be protected like the database.
 func buildMapping() *mapping.IndexMappingImpl {
 	im := bleve.NewIndexMapping()
-	im.ScoringModel = scoringModel
+	im.ScoringModel = "bm25"
 	im.DefaultMapping = bleve.NewDocumentDisabledMapping()
 	im.IndexDynamic = false
 	im.StoreDynamic = false
@@ -201,7 +199,6 @@ func buildMapping() *mapping.IndexMappingImpl {
 	im.AddDocumentMapping(docType, dm)
 	im.TypeField = "_type"
 	im.DefaultType = docType
-	_ = keyword.Name
 	return im
 }
 
@@ -302,10 +299,7 @@ func Open(dir string, th *Thesaurus, opts ...Option) (*Index, error) {
 		}
 		b.Close()
 	}
-	if err != nil && !errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		// unreadable index: fall through to rebuild
-		_ = err
-	}
+	// missing, unreadable or of another version: create anew
 	if rerr := os.RemoveAll(dir); rerr != nil {
 		return nil, fmt.Errorf("search: remove stale index %s: %w", dir, rerr)
 	}
@@ -519,6 +513,3 @@ func encodeSeq(seq int64) []byte {
 	binary.BigEndian.PutUint64(b, uint64(seq))
 	return b
 }
-
-// scoringModel is the bleve scoring model of the mapping.
-var scoringModel = "bm25"

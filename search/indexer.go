@@ -54,6 +54,9 @@ type Indexer struct {
 	GapWait time.Duration
 	// OnBatch, if set, is told each applied batch's size and duration.
 	OnBatch func(n int, d time.Duration)
+	// OnApplied, if set, gets the published listings of each applied
+	// batch, after the index has them (saved-search notifications).
+	OnApplied func(ctx context.Context, docs []Doc)
 
 	kick chan struct{}
 	once sync.Once
@@ -194,6 +197,9 @@ func (x *Indexer) Step(ctx context.Context) (int, error) {
 	}
 	if x.OnBatch != nil {
 		x.OnBatch(n, time.Since(start))
+	}
+	if x.OnApplied != nil && len(put) > 0 {
+		x.OnApplied(ctx, put)
 	}
 	return n, nil
 }

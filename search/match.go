@@ -10,7 +10,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Match is one candidate for a need (a result) or for a result (a need).
@@ -73,23 +72,39 @@ type RegionNote struct {
 type matchParams struct {
 	text                                  params
 	search                                params  // parameters of Search (used by evaluation)
+	reverse                               params  // text parameters of MatchResult
 	wTitle, wText, wKw                    float64 // weights of the query sources
 	indSame, indRelated, indDiff, indUnkn float64
 	trlMeets, trlNear, trlBelow           float64
 	budWithin, budNear, budOver           float64
 	fresh, old                            float64
 	candidates                            int
-	industryBoost                         float64 // boost of a same-industry clause at retrieval
-	mutualK                               int     // rescale the best mutualK candidates by the reverse query (0 = off)
-	mutualW                               float64 // weight of the reverse factor
-	titleQ                                float64 // weight of a second query on the source title alone (0 = off)
 }
 
+// matchTextParams are the text weights of MatchNeed: a whole need
+// description against result abstracts ranks best on single characters
+// alone (measured: adding words or bigrams, even at 0.05, ranks lower; see
+// STATUS.md). Words still drive the explanation (MatchedTerms).
+var matchTextParams = func() params {
+	p := defaultParams
+	p.wAll, p.wAllBg, p.wAllU = 0, 0, 1
+	return p
+}()
+
+// reverseTextParams are the text weights of MatchResult: single characters
+// with words and bigrams (and so thesaurus expansions) as a light addition.
+var reverseTextParams = func() params {
+	p := defaultParams
+	p.wAll, p.wAllBg, p.wAllU = 0.1, 0.1, 1
+	return p
+}()
+
 var defaultMatchParams = matchParams{
-	text:   defaultParams,
-	search: defaultParams,
-	wTitle: 2, wText: 1, wKw: 1.5,
-	indSame: 1, indRelated: 0.85, indDiff: 0.7, indUnkn: 0.7,
+	text:    matchTextParams,
+	reverse: reverseTextParams,
+	search:  defaultParams,
+	wTitle:  2, wText: 1, wKw: 1.5,
+	indSame: 1, indRelated: 0.8, indDiff: 0.6, indUnkn: 0.4,
 	trlMeets: 1, trlNear: 0.95, trlBelow: 0.85,
 	budWithin: 1, budNear: 0.95, budOver: 0.88,
 	fresh: 1, old: 0.95,
@@ -111,7 +126,9 @@ func (ix *Index) MatchNeed(ctx context.Context, need Doc, viewer Viewer, limit i
 // best first. Needs' confidential text is matched only for viewers who may
 // see it.
 func (ix *Index) MatchResult(ctx context.Context, result Doc, viewer Viewer, limit int) ([]Match, error) {
-	return ix.match(ctx, result, KindNeed, viewer, limit, defaultMatchParams)
+	mp := defaultMatchParams
+	mp.text = mp.reverse
+	return ix.match(ctx, result, KindNeed, viewer, limit, mp)
 }
 
 func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewer, limit int, mp matchParams) ([]Match, error) {
@@ -133,22 +150,18 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 	if tq == nil {
 		return nil, nil
 	}
-	var must query.Query = tq
-	if mp.titleQ > 0 && strings.TrimSpace(src.Title) != "" {
-		tp := mp.text
-		for _, w := range []*float64{&tp.wAll, &tp.wAllBg, &tp.wAllU} {
-			*w *= mp.titleQ
+	if mp.text.prfK > 0 {
+		fb, err := ix.feedback(ctx, tq, ix.filters(target, "", "", "", 0, nil, nil), mp.text)
+		if err != nil {
+			return nil, err
 		}
-		if ttq, _, _ := ix.textQuery(textSpec{parts: []textPart{{text: src.Title, w: 1}}}, src.Industry, viewer, tp); ttq != nil {
-			must = bleve.NewDisjunctionQuery(tq, ttq)
+		if fb != "" {
+			spec.parts = append(spec.parts, textPart{text: fb, w: mp.text.prfW})
+			tq, _, _ = ix.textQuery(spec, src.Industry, viewer, mp.text)
 		}
-	}
-	if mp.industryBoost > 0 && src.Industry != "" {
-		must = bleve.NewDisjunctionQuery(tq, termQ(fIndustry, src.Industry, mp.industryBoost))
-		must = bleve.NewConjunctionQuery(tq, must)
 	}
 	bq := bleve.NewBooleanQuery()
-	bq.AddMust(must)
+	bq.AddMust(tq)
 	bq.AddFilter(ix.filters(target, "", "", "", 0, nil, nil))
 	n := max(mp.candidates, limit)
 	req := bleve.NewSearchRequestOptions(bq, n, 0, false)
@@ -192,11 +205,6 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 		out = append(out, Match{Kind: kind, ID: id, Score: score, Explanation: ex})
 		orgs[h.ID] = str(h.Fields[fOrg])
 	}
-	if mp.mutualK > 0 && src.ID != "" {
-		if err := ix.mutual(ctx, src, viewer, out, mp); err != nil {
-			return nil, err
-		}
-	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
 			return out[i].Score > out[j].Score
@@ -223,72 +231,6 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 		ex.Text = summary(*ex, target)
 	}
 	return out, nil
-}
-
-// mutual rescales the best mutualK candidates by how well each candidate,
-// used as a query, finds src among the documents of src's kind: its score
-// for src relative to the best score of that query.
-func (ix *Index) mutual(ctx context.Context, src Doc, viewer Viewer, out []Match, mp matchParams) error {
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	k := min(mp.mutualK, len(out))
-	ids := make([]string, k)
-	for i := range k {
-		ids[i] = docID(out[i].Kind, out[i].ID)
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), k, 0, false)
-	req.Fields = []string{fTitle, fText, fKw, fCText, fCKw, fOrg}
-	res, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return err
-	}
-	texts := map[string]textSpec{}
-	for _, h := range res.Hits {
-		sp := textSpec{parts: []textPart{{text: str(h.Fields[fTitle]), w: mp.wTitle}, {text: str(h.Fields[fText]), w: mp.wText}}}
-		if canSee(viewer, str(h.Fields[fOrg])) {
-			sp.parts = append(sp.parts, textPart{text: str(h.Fields[fCText]), w: mp.wText})
-		}
-		texts[h.ID] = sp
-	}
-	srcID := docID(src.Kind, src.ID)
-	for i := range k {
-		sp, ok := texts[docID(out[i].Kind, out[i].ID)]
-		if !ok {
-			continue
-		}
-		q, _, _ := ix.textQuery(sp, "", viewer, mp.text)
-		if q == nil {
-			continue
-		}
-		bq := bleve.NewBooleanQuery()
-		bq.AddMust(q)
-		bq.AddFilter(ix.filters(src.Kind, "", "", "", 0, nil, nil))
-		r1, err := ix.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(bq, 1, 0, false))
-		if err != nil {
-			return err
-		}
-		if len(r1.Hits) == 0 {
-			continue
-		}
-		best := r1.Hits[0].Score
-		var own float64
-		if r1.Hits[0].ID == srcID {
-			own = best
-		} else {
-			bq2 := bleve.NewBooleanQuery()
-			bq2.AddMust(q)
-			bq2.AddFilter(bleve.NewDocIDQuery([]string{srcID}))
-			r2, err := ix.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(bq2, 1, 0, false))
-			if err != nil {
-				return err
-			}
-			if len(r2.Hits) == 0 {
-				continue // src not indexed: leave the score
-			}
-			own = r2.Hits[0].Score
-		}
-		out[i].Score *= (1 - mp.mutualW) + mp.mutualW*own/best
-	}
-	return nil
 }
 
 func canSee(v Viewer, org string) bool { return v.Full || (v.OrgID != "" && v.OrgID == org) }

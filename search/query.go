@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,22 +128,21 @@ type params struct {
 	expOtherIndustry            float64 // extra factor for groups of another industry
 	useGse, useBigram           bool
 	priorNoIndustry, priorNoTRL float64 // listing prior: incomplete listings rank lower
-	flat                        bool    // one disjunction over (term, field) pairs instead of per-term nesting
-	noCoord                     bool    // experiment: neutralize the disjunction coord factor
-	expNorm                     bool    // divide expansion weight by sqrt(group size)
-	expWhole                    bool    // expand to the whole thesaurus term only (no sub-words) when it is a token
-	expBigram                   float64 // also add the bigrams of expansions, at this factor
+	prfK                        int     // pseudo-relevance feedback: listings whose keywords are added (0 = off)
+	prfW                        float64 // weight of the feedback text
+	prfTitle                    bool    // feedback also adds the listings' titles
+	idfDamp                     float64 // exponent: term weight * idf^-idfDamp on combined fields (0 = off)
 }
 
+// defaultParams are the weights of Search (short queries), see STATUS.md
+// for the measurements.
 var defaultParams = params{
-	wAll: 1, wAllBg: 1, wAllU: 1,
+	wAll: 0.1, wAllBg: 0, wAllU: 1,
 	useUni:   true,
 	expBoost: 0.4, expOtherIndustry: 0.5,
 	useGse: true, useBigram: true,
-	priorNoIndustry: 0.7, priorNoTRL: 0.95,
+	priorNoIndustry: 0.5, priorNoTRL: 1,
 }
-
-var noCoordHack bool
 
 // rerankWindow is how many best text matches Search reranks by the listing
 // prior. Pages beyond it follow the window's order.
@@ -262,38 +260,18 @@ func (ix *Index) termSet(spec textSpec, industry string, p params) (words, bis, 
 		for _, t := range order {
 			seen[t] = true
 		}
-		bseen := map[string]bool{}
-		for _, t := range border {
-			bseen[t] = true
-		}
 		for _, e := range ix.th.ExpandText(all.String()) {
 			w := p.expBoost
 			if industry != "" && e.Industry != "*" && e.Industry != industry {
 				w *= p.expOtherIndustry
 			}
-			if p.expNorm {
-				w /= math.Sqrt(float64(len(ix.th.Groups[e.Group].Terms)))
-			}
 			exps = append(exps, e)
-			toks := Tokens(e.Term)
-			if p.expWhole && slices.Contains(toks, e.Term) {
-				toks = []string{e.Term}
-			}
-			for _, t := range toks {
+			for _, t := range Tokens(e.Term) {
 				if seen[t] {
 					continue
 				}
 				seen[t] = true
 				words = append(words, qterm{term: t, w: w, via: e.Via})
-			}
-			if p.expBigram > 0 {
-				for _, t := range bigrams(e.Term) {
-					if bseen[t] {
-						continue
-					}
-					bseen[t] = true
-					bis = append(bis, qterm{term: t, w: w * p.expBigram, via: e.Via})
-				}
 			}
 		}
 	}
@@ -336,7 +314,8 @@ func guarded(q query.Query, v Viewer) query.Query {
 // viewer. It returns nil when spec has no terms.
 func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (query.Query, []qterm, []Expansion) {
 	words, bis, unis, exps := ix.termSet(spec, industry, p)
-	noCoordHack = p.noCoord
+	damp, closeDamp := ix.idfDamper(p.idfDamp)
+	defer closeDamp()
 	var clauses []query.Query
 	if p.useGse {
 		for _, t := range words {
@@ -352,8 +331,8 @@ func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (
 			if g := guarded(scoreQ(fCKw, t.term, p.wKw*t.w), v); g != nil {
 				fs = append(fs, g)
 			}
-			fs = addAll(fs, fAll, fCAll, t, p.wAll, v)
-			clauses = appendClauses(clauses, fs, p.flat)
+			fs = addAll(fs, fAll, fCAll, t, p.wAll, v, damp)
+			clauses = appendClauses(clauses, fs)
 		}
 	}
 	if p.useBigram {
@@ -369,8 +348,8 @@ func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (
 			if g := guarded(scoreQ(fCKwBg, t.term, p.wKwBg*t.w), v); g != nil {
 				fs = append(fs, g)
 			}
-			fs = addAll(fs, fAllBg, fCAllBg, t, p.wAllBg, v)
-			clauses = appendClauses(clauses, fs, p.flat)
+			fs = addAll(fs, fAllBg, fCAllBg, t, p.wAllBg, v, damp)
+			clauses = appendClauses(clauses, fs)
 		}
 	}
 	if p.useUni {
@@ -386,8 +365,8 @@ func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (
 			if g := guarded(scoreQ(fCKwU, t.term, p.wKwU*t.w), v); g != nil {
 				fs = append(fs, g)
 			}
-			fs = addAll(fs, fAllU, fCAllU, t, p.wAllU, v)
-			clauses = appendClauses(clauses, fs, p.flat)
+			fs = addAll(fs, fAllU, fCAllU, t, p.wAllU, v, damp)
+			clauses = appendClauses(clauses, fs)
 		}
 	}
 	if len(clauses) == 0 {
@@ -398,18 +377,63 @@ func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (
 
 // addAll adds the combined-field clauses of t (public, and confidential
 // guarded by the viewer) when w > 0.
-func addAll(fs []query.Query, pub, conf string, t qterm, w float64, v Viewer) []query.Query {
+func addAll(fs []query.Query, pub, conf string, t qterm, w float64, v Viewer, damp func(field, term string) float64) []query.Query {
 	if w <= 0 {
 		return fs
 	}
-	fs = append(fs, termQ(pub, t.term, w*t.w))
-	if g := guarded(scoreQ(conf, t.term, w*t.w), v); g != nil {
+	if q := scoreQ(pub, t.term, w*t.w*damp(pub, t.term)); q != nil {
+		fs = append(fs, q)
+	}
+	if g := guarded(scoreQ(conf, t.term, w*t.w*damp(conf, t.term)), v); g != nil {
 		fs = append(fs, g)
 	}
 	return fs
 }
 
-func appendClauses(clauses, fs []query.Query, flat bool) []query.Query {
+// idfDamper returns a function giving, for a field and term, the factor
+// idf^-exp (bleve's BM25 multiplies a term's score by its idf twice: in
+// the BM25 formula and in the query weight; exp 1 leaves one idf), or 0
+// when the term does not occur in the field (its clause is dropped). The
+// returned close func releases the index reader.
+func (ix *Index) idfDamper(exp float64) (func(field, term string) float64, func()) {
+	none := func(string, string) float64 { return 1 }
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return none, func() {}
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return none, func() {}
+	}
+	n, err := r.DocCount()
+	if err != nil {
+		r.Close()
+		return none, func() {}
+	}
+	cache := map[string]float64{}
+	return func(field, term string) float64 {
+		key := field + "\x00" + term
+		if f, ok := cache[key]; ok {
+			return f
+		}
+		f := 1.0
+		tfr, err := r.TermFieldReader(context.Background(), []byte(term), field, false, false, false)
+		if err == nil {
+			df := tfr.Count()
+			tfr.Close()
+			if df == 0 {
+				f = 0
+			} else if exp != 0 {
+				idf := math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+				f = math.Pow(math.Max(idf, 0.05), -exp)
+			}
+		}
+		cache[key] = f
+		return f
+	}, func() { r.Close() }
+}
+
+func appendClauses(clauses, fs []query.Query) []query.Query {
 	fs2 := fs[:0]
 	for _, q := range fs {
 		if q != nil {
@@ -419,14 +443,6 @@ func appendClauses(clauses, fs []query.Query, flat bool) []query.Query {
 	fs = fs2
 	if len(fs) == 0 {
 		return clauses
-	}
-	if flat {
-		return append(clauses, fs...)
-	}
-	if noCoordHack {
-		ma := bleve.NewMatchAllQuery()
-		ma.SetBoost(0)
-		fs = append(fs, ma)
 	}
 	return append(clauses, bleve.NewDisjunctionQuery(fs...))
 }
@@ -515,6 +531,16 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 		if tq == nil {
 			// text without any term (punctuation only): nothing matches
 			return &SearchResponse{Facets: map[string][]FacetCount{}}, nil
+		}
+		if p.prfK > 0 {
+			fb, err := ix.feedback(ctx, tq, filter, p)
+			if err != nil {
+				return nil, err
+			}
+			if fb != "" {
+				spec := textSpec{parts: []textPart{{text: r.Q, w: 1}, {text: fb, w: p.prfW}}}
+				tq, _, _ = ix.textQuery(spec, r.Industry, r.Viewer, p)
+			}
 		}
 	}
 	bq := bleve.NewBooleanQuery()
@@ -611,6 +637,43 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 		out.Facets[name] = fc
 	}
 	return out, nil
+}
+
+// feedback returns the public keywords (and titles) of the best prfK
+// listings for tq (pseudo-relevance feedback), ranked like Search.
+func (ix *Index) feedback(ctx context.Context, tq, filter query.Query, p params) (string, error) {
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(tq)
+	bq.AddFilter(filter)
+	req := bleve.NewSearchRequestOptions(bq, p.prfK*4, 0, false)
+	req.SortBy([]string{"-_score", "_id"})
+	req.Fields = []string{fIndustry, fTRL, fKw, fTitle}
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return "", fmt.Errorf("search: feedback: %w", err)
+	}
+	for _, h := range res.Hits {
+		h.Score *= p.prior(str(h.Fields[fIndustry]), int(num(h.Fields[fTRL])))
+	}
+	sort.SliceStable(res.Hits, func(i, j int) bool { return res.Hits[i].Score > res.Hits[j].Score })
+	var b strings.Builder
+	for i, h := range res.Hits {
+		if i == p.prfK {
+			break
+		}
+		switch kw := h.Fields[fKw].(type) {
+		case string:
+			b.WriteString(kw + "\n")
+		case []interface{}:
+			for _, k := range kw {
+				b.WriteString(str(k) + "\n")
+			}
+		}
+		if p.prfTitle {
+			b.WriteString(str(h.Fields[fTitle]) + "\n")
+		}
+	}
+	return b.String(), nil
 }
 
 // decorate finds, for the documents ids, where the word terms occur in the

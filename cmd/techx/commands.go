@@ -98,6 +98,11 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 // openApp loads the configuration and opens the wired program; its log
 // goes to stderr as JSON.
 func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer) (*app.App, error) {
+	return openAppWith(ctx, getenv, stderr, app.Options{})
+}
+
+// openAppWith is openApp with wiring options (serve --no-migrate).
+func openAppWith(ctx context.Context, getenv func(string) string, stderr io.Writer, opt app.Options) (*app.App, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, err
@@ -106,5 +111,5 @@ func openApp(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 	if cfg.GeneratedSecret {
 		log.Warn("TECHX_JWT_SECRET is not set: generated a random one for this dev run; tokens die with the process")
 	}
-	return app.Open(ctx, cfg, log, app.Options{})
+	return app.Open(ctx, cfg, log, opt)
 }

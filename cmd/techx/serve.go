@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/techx-cz/techx/internal/app"
 	"github.com/techx-cz/techx/internal/config"
 )
 
@@ -17,8 +19,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	demo := fs.Bool("demo", false, "seed the demo data set on first start (an empty catalog)")
+	noMigrate := fs.Bool("no-migrate", strings.EqualFold(strings.TrimSpace(getenv("TECHX_MIGRATE")), "false"),
+		"do not migrate: wait until `techx migrate` (a Job) has brought the schema current; also TECHX_MIGRATE=false")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: techx serve [--demo]\n\nRuns the HTTP API; applies pending migrations first.")
+		fmt.Fprintln(stderr, "Usage: techx serve [--demo] [--no-migrate]\n\nRuns the HTTP API; applies pending migrations first unless --no-migrate.\n"+
+			"Replicas should run with --no-migrate and leave the schema to one `techx migrate` (PostgreSQL's advisory lock\n"+
+			"serialises concurrent migrations anyway).")
 		fs.PrintDefaults()
 		fmt.Fprint(stderr, "\n"+config.Help)
 	}
@@ -28,7 +34,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}
-	a, err := openApp(ctx, getenv, stderr)
+	a, err := openAppWith(ctx, getenv, stderr, app.Options{NoMigrate: *noMigrate})
 	if err != nil {
 		return err
 	}

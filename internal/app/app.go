@@ -12,10 +12,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/techx-cz/techx/api"
 	"github.com/techx-cz/techx/internal/auth"
 	"github.com/techx-cz/techx/internal/config"
 	"github.com/techx-cz/techx/internal/httpapi"
+	"github.com/techx-cz/techx/internal/metrics"
 	"github.com/techx-cz/techx/internal/store"
 	"github.com/techx-cz/techx/internal/techx"
 	"github.com/techx-cz/techx/search"
@@ -28,6 +31,12 @@ type Options struct {
 	Argon2 *auth.Argon2Params
 	// Throttle overrides the login throttle.
 	Throttle *auth.Throttle
+	// NoMigrate leaves the schema to `techx migrate` (a Kubernetes Job, the
+	// compose migrate service): Open waits until the schema is current
+	// instead of migrating (techx serve --no-migrate, TECHX_MIGRATE=false).
+	NoMigrate bool
+	// SchemaWait bounds that wait (default 5 minutes).
+	SchemaWait time.Duration
 }
 
 // App is the wired program.
@@ -48,6 +57,15 @@ type App struct {
 	// Contracts and Targets serve issue 6 (contracts, statistics, targets).
 	Contracts *store.ContractService
 	Targets   *store.TargetService
+
+	// Deals, Challenges and Notifications serve issue 5 (brokering).
+	Deals         *store.DealService
+	Challenges    *store.ChallengeService
+	Notifications *store.NotificationService
+
+	// Metrics are this process's Prometheus instruments, on their own
+	// registry (served at /metrics).
+	Metrics *metrics.Metrics
 }
 
 // Open opens and migrates the database named by cfg and wires the services.
@@ -60,13 +78,20 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options
 	if err != nil {
 		return nil, err
 	}
-	applied, err := db.Migrate(ctx)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	if len(applied) > 0 {
-		log.Info("applied migrations", "versions", applied, "dialect", db.Dialect())
+	if opt.NoMigrate {
+		if err := waitForSchema(ctx, db, log, opt.SchemaWait); err != nil {
+			db.Close()
+			return nil, err
+		}
+	} else {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		if len(applied) > 0 {
+			log.Info("applied migrations", "versions", applied, "dialect", db.Dialect())
+		}
 	}
 	tokens, err := auth.NewTokens(cfg.JWTSecret, auth.MaxAccessTTL, nil)
 	if err != nil {
@@ -96,7 +121,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options
 		db.Close()
 		return nil, fmt.Errorf("open search index: %w", err)
 	}
-	a.Indexer = &search.Indexer{Src: searchSource{ls: a.Listings}, Index: a.Index, Log: log}
+	a.Metrics = metrics.New(prometheus.NewRegistry())
+	th.OnBlocked = a.Metrics.LoginThrottled
+	a.Metrics.RegisterPool(db.PoolStats)
+	a.Metrics.RegisterOutbox(a.outboxPosition)
+	a.Indexer = &search.Indexer{Src: searchSource{ls: a.Listings}, Index: a.Index, Log: log, OnBatch: a.Metrics.IndexBatch}
+	a.Deals, a.Challenges = store.NewDealService(db, tx), store.NewChallengeService(db, tx)
+	a.Notifications = store.NewNotificationService(db, tx)
+	a.Indexer.OnApplied = a.notifySavedSearches
 	if err := a.Indexer.Prepare(ctx); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("prepare search index: %w", err)
@@ -145,8 +177,54 @@ func (a *App) Handler() http.Handler {
 	return httpapi.NewServer(httpapi.Deps{
 		Log: a.Log, Auth: a.Auth, Users: a.Users, Catalog: a.Catalog, Taxonomy: a.Taxonomy,
 		Contracts: a.Contracts, Targets: a.Targets,
+		Deals: a.Deals, Brokering: a.Deals, Challenges: a.Challenges, Notifications: a.Notifications,
 		OpenAPI: api.Spec, Ready: a.Ready, Index: a.Index, Listings: a.Listings,
+		Observe: a.Metrics.Observe, InFlight: a.Metrics.InFlight, Metrics: a.Metrics.Handler(),
+		TrustedProxies: a.Config.TrustedProxies,
 	})
+}
+
+// outboxPosition reads the outbox bounds and this replica's index
+// position for the metrics collector.
+func (a *App) outboxPosition(ctx context.Context) (lo, hi, applied int64, err error) {
+	applied, err = a.Index.Applied()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	lo, hi, err = a.Listings.OutboxBounds(ctx)
+	return lo, hi, applied, err
+}
+
+// waitForSchema waits until another process (the migration Job) has
+// brought the schema to this binary's version.
+func waitForSchema(ctx context.Context, db *store.DB, log *slog.Logger, limit time.Duration) error {
+	if limit <= 0 {
+		limit = 5 * time.Minute
+	}
+	deadline := time.Now().Add(limit)
+	next := time.Now()
+	for {
+		v, err := db.SchemaVersion(ctx)
+		if err == nil && v == store.LatestVersion() {
+			return nil
+		}
+		if err == nil && v > store.LatestVersion() {
+			return fmt.Errorf("the schema is at version %d, newer than this binary's %d", v, store.LatestVersion())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no-migrate: the schema is at version %d after %s; run `techx migrate` (want %d): %v",
+				v, limit, store.LatestVersion(), err)
+		}
+		if time.Now().After(next) {
+			log.Info("waiting for migrations (serve --no-migrate)", "schema_version", v, "want", store.LatestVersion())
+			next = time.Now().Add(10 * time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // Ready reports whether the database answers and the schema is current.

@@ -18,6 +18,10 @@ type Config struct {
 	JWTSecret   []byte // TECHX_JWT_SECRET; generated when Env is dev
 	Env         string // TECHX_ENV: "dev" or "" (production)
 	LogLevel    slog.Level
+	// TrustedProxies (TECHX_TRUSTED_PROXIES) are the addresses or CIDRs of
+	// reverse proxies whose X-Forwarded-For is believed for the client IP
+	// (login throttling per IP); empty means none.
+	TrustedProxies []string
 	// GeneratedSecret is true when the JWT secret was generated (dev only).
 	GeneratedSecret bool
 }
@@ -32,6 +36,10 @@ const Help = `Environment:
                       unless TECHX_ENV=dev, where one is generated with a warning
   TECHX_ENV           "dev" for local development; empty for production
   TECHX_LOG_LEVEL     debug, info (default), warn or error
+  TECHX_TRUSTED_PROXIES comma-separated IPs or CIDRs of reverse proxies whose
+                      X-Forwarded-For names the client (default none)
+  TECHX_MIGRATE       "false" makes serve wait for "techx migrate" instead of migrating
+                      (same as serve --no-migrate; for replicas behind a migration Job)
 `
 
 // Load reads the configuration through getenv. The error is one line that
@@ -71,6 +79,16 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.LogLevel = slog.LevelError
 	default:
 		return nil, fmt.Errorf("TECHX_LOG_LEVEL=%q must be debug, info, warn or error", lv)
+	}
+	for _, p := range strings.Split(getenv("TECHX_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, _, cerr := net.ParseCIDR(p)
+		if net.ParseIP(p) == nil && cerr != nil {
+			return nil, fmt.Errorf("TECHX_TRUSTED_PROXIES: %q is not an IP address or CIDR", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	secret := getenv("TECHX_JWT_SECRET")
 	switch {

@@ -67,6 +67,9 @@ type refusal struct {
 var public = map[string]string{
 	"GET /healthz":                        "liveness probe",
 	"GET /readyz":                         "readiness probe",
+	"GET /metrics":                        "operational counters, no personal data; the reverse proxy does not forward it (deployments/)",
+	"GET /docs":                           "the API description rendered as a page",
+	"GET /docs/redoc.standalone.js":       "the page's embedded script",
 	"GET /api/v1/openapi.yaml":            "the API description",
 	"GET /api/v1/taxonomy":                "the plan's public codes",
 	"POST /api/v1/auth/register":          "anyone may sign up",
@@ -88,10 +91,40 @@ var public = map[string]string{
 	"GET /api/v1/targets/:code/progress":  "progress toward a target is public",
 	"GET /api/v1/targets/:code/chart.svg": "the progress chart is public",
 	"GET /api/v1/indicators":              "the plan's indicators are public",
+
+	// Brokering (issue 5).
+	"GET /api/v1/challenges":     "challenges of non-draft needs are public; BOLA in challenge_test",
+	"GET /api/v1/challenges/:id": "a challenge of a non-draft need is public (404 otherwise; challenge_test)",
 }
 
 // refusals lists, for every non-public route, callers who must be refused.
 var refusals = map[string][]refusal{
+	// Brokering: deals, challenges, saved searches, notifications (issue 5);
+	// the fixture's deal, challenge … are made on first use (deal_test.go).
+	"POST /api/v1/deals": {
+		as("POST", "/api/v1/deals", anon, map[string]any{"need_id": "x", "result_id": "y"}, 401),
+		{func(f *fixture) R {
+			return R{Method: "POST", Path: "/api/v1/deals", Token: f.otherEnterprise.Token,
+				Body: map[string]any{"need_id": f.publishedNeed, "result_id": f.publishedResult}}
+		}, 403},
+	},
+	"GET /api/v1/deals":                        {as("GET", "/api/v1/deals", anon, nil, 401)},
+	"GET /api/v1/deals/:id":                    {dealRefusal("GET", "", otherEnt, nil, 404), dealRefusal("GET", "", brokerOf, nil, 404), dealRefusal("GET", "", anon, nil, 401)},
+	"POST /api/v1/deals/:id/stage":             {dealRefusal("POST", "/stage", otherInst, map[string]any{"stage": "contacted"}, 404), dealRefusal("POST", "/stage", anon, map[string]any{"stage": "contacted"}, 401)},
+	"POST /api/v1/deals/:id/notes":             {dealRefusal("POST", "/notes", otherEnt, map[string]any{"note": "窥探"}, 404)},
+	"POST /api/v1/deals/:id/assign":            {dealRefusal("POST", "/assign", brokerOf, map[string]any{"broker_id": "x"}, 404)},
+	"GET /api/v1/brokers/me/pipeline":          {as("GET", "/api/v1/brokers/me/pipeline", enterpriseOf, nil, 403), as("GET", "/api/v1/brokers/me/pipeline", adminOf, nil, 403)},
+	"POST /api/v1/needs/:id/challenge":         {as("POST", "/api/v1/needs/{need}/challenge", otherEnt, challengeBody(), 403), as("POST", "/api/v1/needs/{need}/challenge", institutionOf, challengeBody(), 403)},
+	"POST /api/v1/challenges/:id/applications": {challengeRefusal("POST", "/applications", enterpriseOf, applicationBody(), 403), challengeRefusal("POST", "/applications", anon, applicationBody(), 401)},
+	"GET /api/v1/challenges/:id/applications":  {challengeRefusal("GET", "/applications", anon, nil, 401)},
+	"POST /api/v1/challenges/:id/award":        {challengeRefusal("POST", "/award", otherEnt, map[string]any{"application_id": "x"}, 403), challengeRefusal("POST", "/award", institutionOf, map[string]any{"application_id": "x"}, 403)},
+	"POST /api/v1/saved-searches":              {as("POST", "/api/v1/saved-searches", anon, map[string]any{"q": "焊接"}, 401)},
+	"GET /api/v1/saved-searches":               {as("GET", "/api/v1/saved-searches", anon, nil, 401)},
+	"DELETE /api/v1/saved-searches/:id":        {savedSearchRefusal(otherEnt, 404), savedSearchRefusal(anon, 401)},
+	"GET /api/v1/notifications":                {as("GET", "/api/v1/notifications", anon, nil, 401)},
+	"POST /api/v1/notifications/:id/read":      {notificationRefusal(otherInst, 404), notificationRefusal(enterpriseOf, 404), notificationRefusal(anon, 401)},
+	"POST /api/v1/notifications/read-all":      {as("POST", "/api/v1/notifications/read-all", anon, nil, 401)},
+
 	// Contracts, statistics and targets (issue 6).
 	"POST /api/v1/contracts": {
 		as("POST", "/api/v1/contracts", anon, contractBody(), 401),

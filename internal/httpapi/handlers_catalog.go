@@ -17,6 +17,9 @@ type catalogHandlers struct {
 	svc techx.CatalogService
 	tx  *techx.Taxonomy
 	now func() time.Time
+	// deals, if set, discloses confidential needs to the result side of
+	// accepted deals (issue 5; see disclosedTo).
+	deals techx.DealService
 }
 
 func viewerOf(c *gin.Context) techx.Viewer {
@@ -129,7 +132,7 @@ func (h *catalogHandlers) needGet() gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		writeJSON(c, http.StatusOK, needView(n, viewerOf(c), h.tx, h.now(), nil))
+		writeJSON(c, http.StatusOK, needView(n, viewerOf(c), h.tx, h.now(), disclosedTo(c, h.deals, n)))
 	}
 }
 
@@ -147,8 +150,9 @@ func (h *catalogHandlers) needList() gin.HandlerFunc {
 		}
 		out := make([]gin.H, len(items))
 		now := h.now()
+		sees := disclosedTo(c, h.deals, items...)
 		for i, n := range items {
-			out[i] = needView(n, viewerOf(c), h.tx, now, nil)
+			out[i] = needView(n, viewerOf(c), h.tx, now, sees)
 		}
 		writeList(c, out, total, next)
 	}

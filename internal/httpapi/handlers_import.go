@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
@@ -98,9 +99,21 @@ func cellJSON(c column, cell string) (json.RawMessage, error) {
 	}
 }
 
+// importSlots bounds how many uploads are read and parsed at once: each
+// holds its (up to 16 MiB) file several times over while it is parsed, so
+// unbounded concurrent imports would grow memory with the number of
+// clients (scripts/abuse.sh).
+var importSlots = make(chan struct{}, 2)
+
 // readTable reads the upload as rows of cells: CSV (UTF-8, with or without
 // BOM) or XLSX (first sheet).
 func readTable(c *gin.Context) ([][]string, error) {
+	select {
+	case importSlots <- struct{}{}:
+		defer func() { <-importSlots }()
+	case <-c.Request.Context().Done():
+		return nil, techx.Errorf(techx.EUNAVAILABLE, "The import was cancelled while waiting for its turn.")
+	}
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, MaxImportBytes)
 	var (
 		data   []byte
@@ -191,7 +204,7 @@ func parseImport[T any](rows [][]string, cols []column) ([]*T, *techx.ImportErro
 	for _, cell := range rows[0] {
 		col, ok := matchHeader(cols, cell)
 		if !ok && strings.TrimSpace(cell) != "" {
-			ie.Rows = append(ie.Rows, techx.RowError{Row: 1, Field: strings.TrimSpace(cell), Message: "unknown column"})
+			ie.Rows = append(ie.Rows, techx.RowError{Row: 1, Field: clip(strings.TrimSpace(cell), 64), Message: "unknown column"})
 		}
 		if ok && seen[col.Code] {
 			ie.Rows = append(ie.Rows, techx.RowError{Row: 1, Field: col.Code, Message: "column given twice"})
@@ -238,6 +251,16 @@ func parseImport[T any](rows [][]string, cols []column) ([]*T, *techx.ImportErro
 		return out, &ie, nil
 	}
 	return out, nil, nil
+}
+
+// clip shortens s to at most n runes, so that an error never echoes a huge
+// cell back (an 11 MB header cell made an 11 MB problem; scripts/abuse.sh).
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }
 
 // cellError says what is wrong with a cell.

@@ -11,6 +11,11 @@ import (
 func routes(r *gin.Engine, d *Deps) {
 	r.GET("/healthz", handleHealthz())
 	r.GET("/readyz", handleReadyz(d.Ready))
+	// Operations: Prometheus metrics and the rendered API description
+	// (Redoc, embedded; see ops.go).
+	r.GET("/metrics", handleMetrics(d.Metrics))
+	r.GET("/docs", handleDocs())
+	r.GET("/docs/redoc.standalone.js", handleDocsJS())
 
 	v1 := r.Group("/api/v1", authenticate(d.Auth))
 	v1.GET("/openapi.yaml", handleOpenAPI(d.OpenAPI))
@@ -80,4 +85,27 @@ func routes(r *gin.Engine, d *Deps) {
 	v1.GET("/targets/:code/chart.svg", handleTargetChart(d.Targets, d.Now))
 	v1.GET("/indicators", handleIndicatorList(d.Targets))
 	v1.PUT("/indicators/:no/values/:year", admin, handleIndicatorSet(d.Targets))
+
+	// Brokering: deals, challenges, saved searches, notifications (issue 5).
+	bh := &brokerHandlers{deals: d.Brokering, challenges: d.Challenges, inbox: d.Notifications, tx: d.Taxonomy, now: d.Now}
+	ch.deals = d.Brokering // confidential needs disclosed to accepted deals' result side
+	v1.POST("/deals", requireUser(), bh.dealCreate())
+	v1.GET("/deals", requireUser(), bh.dealList())
+	v1.GET("/deals/:id", requireUser(), bh.dealGet())
+	v1.POST("/deals/:id/stage", requireUser(), bh.dealStage())
+	v1.POST("/deals/:id/notes", requireUser(), bh.dealNote())
+	v1.POST("/deals/:id/assign", requireUser(), bh.dealAssign())
+	v1.GET("/brokers/me/pipeline", requireRole(techx.RoleBroker), bh.pipeline())
+	v1.POST("/needs/:id/challenge", requireRole(techx.RoleEnterprise), bh.challengeCreate())
+	v1.GET("/challenges", bh.challengeList())
+	v1.GET("/challenges/:id", bh.challengeGet())
+	v1.POST("/challenges/:id/applications", requireRole(techx.RoleInstitution), bh.applicationCreate())
+	v1.GET("/challenges/:id/applications", requireUser(), bh.applicationList())
+	v1.POST("/challenges/:id/award", requireRole(techx.RoleEnterprise), bh.challengeAward())
+	v1.POST("/saved-searches", requireUser(), bh.savedSearchCreate())
+	v1.GET("/saved-searches", requireUser(), bh.savedSearchList())
+	v1.DELETE("/saved-searches/:id", requireUser(), bh.savedSearchDelete())
+	v1.GET("/notifications", requireUser(), bh.notificationList())
+	v1.POST("/notifications/read-all", requireUser(), bh.notificationReadAll())
+	v1.POST("/notifications/:id/read", requireUser(), bh.notificationRead())
 }

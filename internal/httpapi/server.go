@@ -34,6 +34,12 @@ type Deps struct {
 	Targets   techx.TargetService
 	Deals     techx.DealLookup
 
+	// Brokering, Challenges and Notifications serve issue 5 (deals,
+	// 揭榜挂帅 challenges, saved searches and the inbox).
+	Brokering     techx.DealService
+	Challenges    techx.ChallengeService
+	Notifications techx.NotificationService
+
 	// OpenAPI is the API description served at /api/v1/openapi.yaml.
 	OpenAPI []byte
 	// Ready reports readiness details; an error means not ready.
@@ -41,6 +47,14 @@ type Deps struct {
 	// Observe, if set, receives every request's route, method, status and
 	// duration (metrics).
 	Observe func(route, method string, status int, d time.Duration)
+	// InFlight, if set, is told +1 when a request starts and -1 when it
+	// ends (metrics).
+	InFlight func(delta int)
+	// Metrics, if set, serves /metrics (Prometheus text format).
+	Metrics http.Handler
+	// TrustedProxies are reverse proxies whose X-Forwarded-For gives the
+	// client IP; nil means the peer address is the client.
+	TrustedProxies []string
 	// Now is the clock; nil means time.Now in UTC.
 	Now func() time.Time
 }
@@ -57,8 +71,11 @@ func NewServer(d Deps) http.Handler {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
-	_ = r.SetTrustedProxies(nil)
-	r.Use(requestID(), accessLog(d.Log, d.Observe), recovery(d.Log))
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		d.Log.Warn("bad trusted proxies; trusting none", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(requestID(), inFlight(d.InFlight), accessLog(d.Log, d.Observe), recovery(d.Log))
 	r.NoRoute(func(c *gin.Context) { writeError(c, techx.Errorf(techx.ENOTFOUND, "No such route.")) })
 	r.NoMethod(func(c *gin.Context) {
 		writeProblem(c, Problem{Type: ProblemType + "method_not_allowed", Title: "Method not allowed",

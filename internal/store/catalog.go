@@ -270,11 +270,14 @@ func (s *CatalogService) CreateNeed(ctx context.Context, in *techx.NeedInput) (*
 
 // FindNeedByID implements techx.CatalogService.
 func (s *CatalogService) FindNeedByID(ctx context.Context, id string) (*techx.Need, error) {
-	r, err := loadNeed(s.db.gorm.WithContext(ctx), id, false)
+	g := s.db.gorm.WithContext(ctx)
+	r, err := loadNeed(g, id, false)
 	if err != nil {
 		return nil, dbError(err)
 	}
-	if !viewer(ctx).CanSee(r.OrgID, r.Status) {
+	// The result side of an accepted deal keeps seeing the need once it
+	// is matched (deal.go).
+	if v := viewer(ctx); !v.CanSee(r.OrgID, r.Status) && (r.Status == techx.StatusDraft || !acceptedDealParty(g, id, v.User)) {
 		return nil, notFound(techx.KindNeed)
 	}
 	return r.domain(), nil

@@ -95,8 +95,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 // fail upgrading a read lock.
 func SQLiteDSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
+	// busy_timeout first: the pragmas after it (WAL switch included) then
+	// wait for a lock instead of failing at once.
 	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
@@ -169,11 +171,19 @@ func dbError(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return techx.Errorf(techx.ENOTFOUND, "Not found.")
 	}
+	if isForeignKeyViolation(err) {
+		return techx.Errorf(techx.ECONFLICT, "It is still referenced elsewhere (for example by a deal) and cannot be removed.")
+	}
 	if isUnavailable(err) {
 		slog.Warn("database unavailable", "err", err)
 		return &techx.Error{Code: techx.EUNAVAILABLE, Message: "The database is unavailable; try again shortly.", RetryAfter: 5}
 	}
 	return err
+}
+
+func isForeignKeyViolation(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 23503") || strings.Contains(s, "FOREIGN KEY constraint failed")
 }
 
 func isUnavailable(err error) bool {
