@@ -39,11 +39,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer a.Close()
-	if *demo {
-		if err := seedDemoIfEmpty(ctx, a, stdout); err != nil {
-			return fmt.Errorf("seed demo data: %w", err)
-		}
-	}
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	a.Start(bg)
@@ -51,6 +46,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	if *demo {
+		// Answer /healthz at once; /readyz says "not ready" until the demo
+		// data is in.
+		a.SetStarting("loading demo data")
+		go func() {
+			if err := seedDemoIfEmpty(bg, a, stdout); err != nil {
+				a.Log.Error("seed demo data failed", "err", err)
+				a.SetStarting("demo data failed to load: " + err.Error())
+				return
+			}
+			a.SetStarting("")
+		}()
 	}
 	srv := &http.Server{
 		Handler:           handler,

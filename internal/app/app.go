@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,8 @@ type App struct {
 	// the database by following the outbox.
 	Index   *search.Index
 	Indexer *search.Indexer
+
+	starting atomic.Value // string: why the process is not ready yet
 
 	// Contracts and Targets serve issue 6 (contracts, statistics, targets).
 	Contracts *store.ContractService
@@ -135,6 +138,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options
 	}
 	return a, nil
 }
+
+// SetStarting marks the process not ready while msg is not empty (start-up
+// work such as loading demo data).
+func (a *App) SetStarting(msg string) { a.starting.Store(msg) }
 
 // Start runs the background work (the outbox follower, outbox pruning)
 // until ctx ends.
@@ -232,6 +239,9 @@ func (a *App) Ready(ctx context.Context) (map[string]any, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	d := map[string]any{"database": a.DB.Dialect()}
+	if msg, _ := a.starting.Load().(string); msg != "" {
+		return d, techx.Errorf(techx.EUNAVAILABLE, "Starting: %s.", msg)
+	}
 	if err := a.DB.Ping(ctx); err != nil {
 		d["database_ok"] = false
 		return d, techx.Errorf(techx.EUNAVAILABLE, "The database does not answer.")
