@@ -88,6 +88,7 @@ type matchParams struct {
 var matchTextParams = func() params {
 	p := defaultParams
 	p.wAll, p.wAllBg, p.wAllU = 0, 0, 1
+	p.prfK = 0 // feedback hurts long queries (measured)
 	return p
 }()
 
@@ -96,6 +97,7 @@ var matchTextParams = func() params {
 var reverseTextParams = func() params {
 	p := defaultParams
 	p.wAll, p.wAllBg, p.wAllU = 0.1, 0.1, 1
+	p.prfK = 0
 	return p
 }()
 

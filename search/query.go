@@ -142,6 +142,7 @@ var defaultParams = params{
 	expBoost: 0.4, expOtherIndustry: 0.5,
 	useGse: true, useBigram: true,
 	priorNoIndustry: 0.5, priorNoTRL: 1,
+	prfK: 5, prfW: 0.2, prfTitle: true,
 }
 
 // rerankWindow is how many best text matches Search reranks by the listing
