@@ -340,10 +340,14 @@ func TestConfidentialDisclosureAfterAcceptance(t *testing.T) {
 		if sees(f.institution) {
 			t.Fatal("disclosed without consent")
 		}
+		e.Do(R{Method: "GET", Path: "/api/v1/needs/" + secret + "/matches", Token: f.institution.Token}).Want(t, 403)
 		move(e, f.enterprise, id, "contacted", "").Want(t, 200)
 		if !sees(f.institution) {
 			t.Fatal("the institution does not read the need after acceptance")
 		}
+		// After acceptance the result side sees the need's matches too; others still do not.
+		e.Do(R{Method: "GET", Path: "/api/v1/needs/" + secret + "/matches", Token: f.institution.Token}).Want(t, 200)
+		e.Do(R{Method: "GET", Path: "/api/v1/needs/" + secret + "/matches", Token: f.otherInstitution.Token}).Want(t, 403)
 		if sees(f.otherInstitution) {
 			t.Fatal("another institution reads the confidential need")
 		}

@@ -19,8 +19,11 @@ type searchHandlers struct {
 	ix       *search.Index
 	listings techx.ListingStore
 	cat      techx.CatalogService
-	tx       *techx.Taxonomy
-	now      func() time.Time
+	// deals, if set, discloses confidential needs to the result side of
+	// accepted deals, as in the catalog views.
+	deals techx.DealService
+	tx    *techx.Taxonomy
+	now   func() time.Time
 }
 
 // MaxQueryRunes caps the search text.
@@ -34,11 +37,11 @@ func searchViewer(v techx.Viewer) search.Viewer {
 }
 
 // needSummary is the short form of a need in hits and matches.
-func needSummary(n *techx.Need, v techx.Viewer, tx *techx.Taxonomy) gin.H {
+func needSummary(n *techx.Need, v techx.Viewer, tx *techx.Taxonomy, sees func(*techx.Need) bool) gin.H {
 	h := gin.H{"id": n.ID, "title": n.Title, "industry": n.Industry, "industry_name": tx.IndustryName(n.Industry),
 		"county": n.County, "county_name": tx.Name(n.County), "bottleneck": n.Bottleneck, "deadline": dateOrNil(n.Deadline),
 		"confidential": n.Confidential, "published_at": n.PublishedAt}
-	if !n.Confidential || v.SeesConfidential(n.OrgID) {
+	if !n.Confidential || v.SeesConfidential(n.OrgID) || (sees != nil && sees(n)) {
 		h["organization_name"], h["budget_wan"], h["min_trl"] = n.OrgName, wanOrNil(n.BudgetWan), nullableTRL(n.MinTRL)
 	}
 	return h
@@ -106,6 +109,11 @@ func (h *searchHandlers) search() gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
+		list := make([]*techx.Need, 0, len(needs))
+		for _, n := range needs {
+			list = append(list, n)
+		}
+		sees := disclosedTo(c, h.deals, list...)
 		hits := make([]gin.H, 0, len(res.Hits))
 		for _, hit := range res.Hits {
 			out := gin.H{"kind": hit.Kind, "id": hit.ID, "score": hit.Score, "highlights": hit.Highlights}
@@ -113,7 +121,7 @@ func (h *searchHandlers) search() gin.HandlerFunc {
 				out["highlights"] = map[string][]string{}
 			}
 			if n, ok := needs[hit.ID]; ok && hit.Kind == search.KindNeed && viewer.CanSee(n.OrgID, n.Status) {
-				out["title"], out["need"] = n.Title, needSummary(n, viewer, h.tx)
+				out["title"], out["need"] = n.Title, needSummary(n, viewer, h.tx, sees)
 			} else if r, ok := results[hit.ID]; ok && hit.Kind == search.KindResult && viewer.CanSee(r.OrgID, r.Status) {
 				out["title"], out["result"] = r.Title, resultSummary(r, h.tx)
 			} else {
@@ -180,7 +188,7 @@ func (h *searchHandlers) needMatches() gin.HandlerFunc {
 			return
 		}
 		viewer := viewerOf(c)
-		if n.Confidential && !viewer.SeesConfidential(n.OrgID) {
+		if sees := disclosedTo(c, h.deals, n); n.Confidential && !viewer.SeesConfidential(n.OrgID) && (sees == nil || !sees(n)) {
 			writeError(c, techx.Errorf(techx.EFORBIDDEN, "The matches of a confidential need are for its organization, brokers and admins."))
 			return
 		}
@@ -238,13 +246,18 @@ func (h *searchHandlers) resultMatches() gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
+		list := make([]*techx.Need, 0, len(needs))
+		for _, n := range needs {
+			list = append(list, n)
+		}
+		sees := disclosedTo(c, h.deals, list...)
 		out := make([]gin.H, 0, len(ms))
 		for _, m := range ms {
 			n, ok := needs[m.ID]
 			if !ok || !viewer.CanSee(n.OrgID, n.Status) {
 				continue
 			}
-			out = append(out, gin.H{"id": m.ID, "score": m.Score, "explanation": explanationView(m.Explanation), "need": needSummary(n, viewer, h.tx)})
+			out = append(out, gin.H{"id": m.ID, "score": m.Score, "explanation": explanationView(m.Explanation), "need": needSummary(n, viewer, h.tx, sees)})
 		}
 		writeJSON(c, http.StatusOK, gin.H{"result_id": r.ID, "matches": out})
 	}

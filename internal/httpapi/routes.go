@@ -89,6 +89,7 @@ func routes(r *gin.Engine, d *Deps) {
 	// Brokering: deals, challenges, saved searches, notifications (issue 5).
 	bh := &brokerHandlers{deals: d.Brokering, challenges: d.Challenges, inbox: d.Notifications, tx: d.Taxonomy, now: d.Now}
 	ch.deals = d.Brokering // confidential needs disclosed to accepted deals' result side
+	sh.deals = d.Brokering
 	v1.POST("/deals", requireUser(), bh.dealCreate())
 	v1.GET("/deals", requireUser(), bh.dealList())
 	v1.GET("/deals/:id", requireUser(), bh.dealGet())
