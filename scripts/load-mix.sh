@@ -21,12 +21,13 @@ TECHX_DATABASE_URL=$DB_URL "$TECHX" migrate
 TECHX_DATABASE_URL=$DB_URL TECHX_DATA_DIR="$WORK/gen" "$TECHX" gen --needs "$NEEDS" --results "$RESULTS" | tail -2
 start_server a
 echo "== mix: $RATE req/s for $SECS s on PostgreSQL, $NEEDS needs + $RESULTS results"
-"$LOAD" mix -base "http://127.0.0.1:$PORT" -rate "$RATE" -duration "${SECS}s" -db "$DB_URL" -out "$WORK/mix.json"
+MIXRC=0
+"$LOAD" mix -base "http://127.0.0.1:$PORT" -rate "$RATE" -duration "${SECS}s" -db "$DB_URL" -out "$WORK/mix.json" || MIXRC=$?
 read -r rss hwm < <(awk '/VmRSS/{r=$2}/VmHWM/{h=$2}END{print int(r/1024), int(h/1024)}' /proc/$SERVER_PID/status)
 echo "server memory after the mix: RSS $rss MiB, peak $hwm MiB"
 
 echo "== throughput (wrk -t2 -c16 -d10s, closed loop; server and wrk share the machine)"
-command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk): skipping the ratio"; exit 0; }
+command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk): skipping the ratio"; exit "$MIXRC"; }
 HPORT=$(free_port)
 "$LOAD" hello -addr "127.0.0.1:$HPORT" >/dev/null &
 PIDS+=("$!")
@@ -40,3 +41,7 @@ printf '%-34s %10s %8s %8s %8s\n' target req/s p50 p99 "vs hello"
 printf '%-34s %10s %8s %8s %8s\n' "gin hello-world" "$h" "$hp50" "$hp99" "1"
 printf '%-34s %10s %8s %8s %8.3f\n' "GET /api/v1/needs/:id" "$g" "$gp50" "$gp99" "$(echo "$g / $h" | bc -l)"
 printf '%-34s %10s %8s %8s %8.3f\n' "GET /api/v1/search?q=焊接" "$s" "$sp50" "$sp99" "$(echo "$s / $h" | bc -l)"
+RID=$(curl -fsS "http://127.0.0.1:$PORT/api/v1/results?page_size=1" | python3 -c 'import json,sys;print(json.load(sys.stdin)["items"][0]["id"])')
+read -r m mp50 mp99 < <(rps "http://127.0.0.1:$PORT/api/v1/results/$RID/matches")
+printf '%-34s %10s %8s %8s %8.3f\n' "GET /api/v1/results/:id/matches" "$m" "$mp50" "$mp99" "$(echo "$m / $h" | bc -l)"
+exit "$MIXRC"

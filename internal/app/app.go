@@ -252,8 +252,11 @@ func (a *App) Ready(ctx context.Context) (map[string]any, error) {
 		return d, err
 	}
 	d["schema_version"], d["schema_expected"] = v, store.LatestVersion()
-	if v != store.LatestVersion() {
-		return d, techx.Errorf(techx.EUNAVAILABLE, "The schema is at version %d; this binary expects %d.", v, store.LatestVersion())
+	// A schema ahead of this binary is fine (migrations are forward-only and
+	// additive, so a rolling deploy's old pods keep serving while the
+	// migration Job runs); one behind it is not.
+	if v < store.LatestVersion() {
+		return d, techx.Errorf(techx.EUNAVAILABLE, "The schema is at version %d; this binary needs %d (run techx migrate).", v, store.LatestVersion())
 	}
 	lag, err := a.Indexer.Lag(ctx)
 	if err != nil {

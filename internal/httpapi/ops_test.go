@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/techx-cz/techx/internal/apitest"
 	"github.com/techx-cz/techx/internal/auth"
@@ -29,7 +30,16 @@ func TestMetricsScrape(t *testing.T) {
 		}
 		last.Want(t, 429)
 
-		resp := e.Do(R{Method: "GET", Path: "/metrics"}).Want(t, 200)
+		// The follower counts its batch just after the index records the
+		// position WaitIndexed waits for: scrape until it shows (bounded).
+		var resp *apitest.Response
+		for i := 0; i < 100; i++ {
+			resp = e.Do(R{Method: "GET", Path: "/metrics"}).Want(t, 200)
+			if !strings.Contains(string(resp.Body), "techx_index_batch_entries_total 0\n") {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 			t.Fatalf("Content-Type %q", ct)
 		}

@@ -57,16 +57,19 @@ start_server() {
     "$TECHX" serve "$@" >>"$WORK/$name.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
+  local t0=$SECONDS
   wait_ready "$name"
+  echo "server $name ready in $((SECONDS - t0)) s"
 }
 
 wait_ready() {
-  for _ in $(seq 1 600); do
+  # Up to 10 minutes: a new index is built from the database before serve listens.
+  for _ in $(seq 1 3000); do
     curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || { echo "server $1 exited:"; tail -20 "$WORK/$1.log"; return 1; }
     sleep 0.2
   done
-  echo "server $1 not ready within 120 s"; tail -20 "$WORK/$1.log"; return 1
+  echo "server $1 not ready within 600 s"; tail -20 "$WORK/$1.log"; return 1
 }
 
 machine() { echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%dT%H:%MZ)"; }
