@@ -364,25 +364,39 @@ func (s *CatalogService) changeNeedAs(ctx context.Context, id string, moderate b
 // DeleteNeed implements techx.CatalogService: only drafts are deleted; a
 // published need is closed instead.
 func (s *CatalogService) DeleteNeed(ctx context.Context, id string) error {
+	return s.deleteDraft(ctx, techx.KindNeed, id, func(tx *gorm.DB) (string, string, error) {
+		r, err := loadNeed(tx, id, true)
+		if err != nil {
+			return "", "", err
+		}
+		return r.OrgID, r.Status, nil
+	})
+}
+
+// deleteDraft deletes a draft listing of kind that the caller's
+// organization owns, with its outbox row, in one transaction; load reads
+// the listing's organization and status under a row lock.
+func (s *CatalogService) deleteDraft(ctx context.Context, kind, id string, load func(tx *gorm.DB) (orgID, status string, err error)) error {
 	v := viewer(ctx)
 	return dbError(s.db.tx(ctx, func(tx *gorm.DB) error {
-		r, err := loadNeed(tx, id, true)
+		orgID, status, err := load(tx)
 		if err != nil {
 			return err
 		}
-		if !v.CanSee(r.OrgID, r.Status) {
-			return notFound(techx.KindNeed)
+		if !v.CanSee(orgID, status) {
+			return notFound(kind)
 		}
-		if !v.CanEdit(r.OrgID) {
-			return techx.Errorf(techx.EFORBIDDEN, "Only members of the organization that posted this need may delete it.")
+		if !v.CanEdit(orgID) {
+			return techx.Errorf(techx.EFORBIDDEN, "Only members of the organization that owns this %s may delete it.", kind)
 		}
-		if r.Status != techx.StatusDraft {
-			return techx.Errorf(techx.ECONFLICT, "Only drafts can be deleted; close a %s need instead.", r.Status)
+		if status != techx.StatusDraft {
+			return techx.Errorf(techx.ECONFLICT, "Only drafts can be deleted; this %s is %s (close or withdraw it instead).", kind, status)
 		}
-		if err := tx.Exec("DELETE FROM needs WHERE id = ?", id).Error; err != nil {
+		table := map[string]string{techx.KindNeed: "needs", techx.KindResult: "results"}[kind]
+		if err := tx.Exec("DELETE FROM "+table+" WHERE id = ?", id).Error; err != nil {
 			return err
 		}
-		return appendOutbox(tx, techx.KindNeed, id, s.db.Now())
+		return appendOutbox(tx, kind, id, s.db.Now())
 	}))
 }
 
@@ -487,26 +501,13 @@ func (s *CatalogService) changeResult(ctx context.Context, id string, moderate b
 
 // DeleteResult implements techx.CatalogService: only drafts are deleted.
 func (s *CatalogService) DeleteResult(ctx context.Context, id string) error {
-	v := viewer(ctx)
-	return dbError(s.db.tx(ctx, func(tx *gorm.DB) error {
+	return s.deleteDraft(ctx, techx.KindResult, id, func(tx *gorm.DB) (string, string, error) {
 		r, err := loadResult(tx, id, true)
 		if err != nil {
-			return err
+			return "", "", err
 		}
-		if !v.CanSee(r.OrgID, r.Status) {
-			return notFound(techx.KindResult)
-		}
-		if !v.CanEdit(r.OrgID) {
-			return techx.Errorf(techx.EFORBIDDEN, "Only members of the organization that listed this result may delete it.")
-		}
-		if r.Status != techx.StatusDraft {
-			return techx.Errorf(techx.ECONFLICT, "Only drafts can be deleted; withdraw a %s result instead.", r.Status)
-		}
-		if err := tx.Exec("DELETE FROM results WHERE id = ?", id).Error; err != nil {
-			return err
-		}
-		return appendOutbox(tx, techx.KindResult, id, s.db.Now())
-	}))
+		return r.OrgID, r.Status, nil
+	})
 }
 
 // cursor is the keyset position of a list page.
@@ -533,6 +534,17 @@ func DecodeCursor(s string) (time.Time, string, error) {
 		return time.Time{}, "", bad
 	}
 	return c.T.UTC(), c.ID, nil
+}
+
+// trimPage cuts a page fetched with one extra row back to size and returns
+// the cursor of the next page ("" on the last page).
+func trimPage[T any](rows []T, size int, key func(T) (time.Time, string)) ([]T, string) {
+	if len(rows) <= size {
+		return rows, ""
+	}
+	rows = rows[:size]
+	t, id := key(rows[len(rows)-1])
+	return rows, encodeCursor(t, id)
 }
 
 // likePattern escapes q for a LIKE … ESCAPE '\' substring match.
@@ -616,12 +628,7 @@ func (s *CatalogService) FindNeeds(ctx context.Context, f techx.ListingFilter) (
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, 0, "", dbError(err)
 	}
-	next := ""
-	if len(rows) > f.PageSize {
-		rows = rows[:f.PageSize]
-		last := rows[len(rows)-1]
-		next = encodeCursor(last.SortAt, last.ID)
-	}
+	rows, next := trimPage(rows, f.PageSize, func(r needRow) (time.Time, string) { return r.SortAt, r.ID })
 	out := make([]*techx.Need, len(rows))
 	for i := range rows {
 		out[i] = rows[i].domain()
@@ -662,12 +669,7 @@ func (s *CatalogService) FindResults(ctx context.Context, f techx.ListingFilter)
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, 0, "", dbError(err)
 	}
-	next := ""
-	if len(rows) > f.PageSize {
-		rows = rows[:f.PageSize]
-		last := rows[len(rows)-1]
-		next = encodeCursor(last.SortAt, last.ID)
-	}
+	rows, next := trimPage(rows, f.PageSize, func(r resultRow) (time.Time, string) { return r.SortAt, r.ID })
 	out := make([]*techx.Result, len(rows))
 	for i := range rows {
 		out[i] = rows[i].domain()
