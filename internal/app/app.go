@@ -108,6 +108,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options
 	th := opt.Throttle
 	if th == nil {
 		th = auth.DefaultThrottle()
+		th.Shared, th.Log = store.NewLoginFailures(db), log
 	}
 	users := store.NewUserService(db)
 	a := &App{Config: cfg, Log: log, DB: db, Taxonomy: tx, Users: users, Catalog: store.NewCatalogService(db, tx),
@@ -158,6 +159,9 @@ func (a *App) pruneOutbox(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
+		if _, err := store.NewLoginFailures(a.DB).Prune(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.Log.Warn("prune login failures", "err", err)
+		}
 		if n, err := a.Listings.PruneOutbox(ctx, time.Now().Add(-OutboxRetention)); err != nil && ctx.Err() == nil {
 			a.Log.Warn("prune outbox", "err", err)
 		} else if n > 0 {

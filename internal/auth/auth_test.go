@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -126,37 +127,38 @@ func TestAccessTokens(t *testing.T) {
 }
 
 func TestThrottle(t *testing.T) {
+	ctx := context.Background()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	th := NewThrottle(ThrottleRule{Max: 3, Window: 10 * time.Minute, Lockout: time.Minute},
 		ThrottleRule{Max: 5, Window: 10 * time.Minute, Lockout: time.Minute}, func() time.Time { return now })
 	for i := 0; i < 2; i++ {
-		th.Fail("a@x", "1.1.1.1")
+		th.Fail(ctx, "a@x", "1.1.1.1")
 	}
-	if w := th.Check("a@x", "1.1.1.1"); w != 0 {
+	if w := th.Check(ctx, "a@x", "1.1.1.1"); w != 0 {
 		t.Fatalf("blocked after 2 failures: %v", w)
 	}
-	th.Fail("a@x", "1.1.1.1")
-	if w := th.Check("a@x", "9.9.9.9"); w <= 0 {
+	th.Fail(ctx, "a@x", "1.1.1.1")
+	if w := th.Check(ctx, "a@x", "9.9.9.9"); w <= 0 {
 		t.Fatal("account not blocked after 3 failures")
 	}
-	if w := th.Check("b@x", "1.1.1.1"); w != 0 {
+	if w := th.Check(ctx, "b@x", "1.1.1.1"); w != 0 {
 		t.Fatalf("another account from the same IP blocked after 3: %v", w)
 	}
 	// Per IP: spread over accounts.
-	th.Fail("c@x", "1.1.1.1")
-	th.Fail("d@x", "1.1.1.1")
-	if w := th.Check("e@x", "1.1.1.1"); w <= 0 {
+	th.Fail(ctx, "c@x", "1.1.1.1")
+	th.Fail(ctx, "d@x", "1.1.1.1")
+	if w := th.Check(ctx, "e@x", "1.1.1.1"); w <= 0 {
 		t.Fatal("IP not blocked after 5 failures across accounts")
 	}
 	now = now.Add(11 * time.Minute)
-	if w := th.Check("a@x", "1.1.1.1"); w != 0 {
+	if w := th.Check(ctx, "a@x", "1.1.1.1"); w != 0 {
 		t.Fatalf("still blocked after the window: %v", w)
 	}
-	th.Fail("z@x", "2.2.2.2")
-	th.Succeed("z@x")
-	th.Fail("z@x", "2.2.2.2")
-	th.Fail("z@x", "2.2.2.2")
-	if w := th.Check("z@x", "3.3.3.3"); w != 0 {
+	th.Fail(ctx, "z@x", "2.2.2.2")
+	th.Succeed(ctx, "z@x")
+	th.Fail(ctx, "z@x", "2.2.2.2")
+	th.Fail(ctx, "z@x", "2.2.2.2")
+	if w := th.Check(ctx, "z@x", "3.3.3.3"); w != 0 {
 		t.Fatal("success did not reset the account's failures")
 	}
 }

@@ -59,14 +59,14 @@ func (s *Service) Register(ctx context.Context, r *techx.Registration) (*techx.U
 // same time.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (*TokenPair, error) {
 	email = techx.NormalizeEmail(email)
-	if wait := s.Throttle.Check(email, ip); wait > 0 {
+	if wait := s.Throttle.Check(ctx, email, ip); wait > 0 {
 		return nil, &techx.Error{Code: techx.ETOOMANYREQUESTS, Message: "Too many failed logins; try again later.",
 			RetryAfter: int(math.Ceil(wait.Seconds()))}
 	}
 	u, err := s.Users.FindUserByEmail(ctx, email)
 	if techx.ErrorCode(err) == techx.ENOTFOUND {
 		s.Hasher.Verify(password, s.dummyHash) // spend the same time as a real check
-		s.Throttle.Fail(email, ip)
+		s.Throttle.Fail(ctx, email, ip)
 		return nil, errBadLogin
 	} else if err != nil {
 		return nil, err
@@ -76,10 +76,10 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*Token
 		return nil, fmt.Errorf("login %s: %w", u.ID, err)
 	}
 	if !ok {
-		s.Throttle.Fail(email, ip)
+		s.Throttle.Fail(ctx, email, ip)
 		return nil, errBadLogin
 	}
-	s.Throttle.Succeed(email)
+	s.Throttle.Succeed(ctx, email)
 	if rehash {
 		if h, err := s.Hasher.Hash(password); err == nil {
 			if err := s.Users.UpdatePasswordHash(ctx, u.ID, h); err != nil {

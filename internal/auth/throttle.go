@@ -1,9 +1,22 @@
 package auth
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
+
+// FailureStore keeps login failures where every replica sees them (the
+// database), so the limits hold for the whole service, not per process.
+type FailureStore interface {
+	// AddFailure records a failure for key at t.
+	AddFailure(ctx context.Context, key string, at time.Time) error
+	// Failures returns the failure times for key since t, oldest first.
+	Failures(ctx context.Context, key string, since time.Time) ([]time.Time, error)
+	// ClearFailures forgets key's failures.
+	ClearFailures(ctx context.Context, key string) error
+}
 
 // ThrottleRule limits failures per key: after Max failures inside Window
 // the key is blocked until the window's oldest failure ages out, and at
@@ -14,9 +27,10 @@ type ThrottleRule struct {
 	Lockout time.Duration
 }
 
-// Throttle counts login failures per account and per client IP, in memory.
-// Each replica counts its own; the limits are set so that one replica's
-// share already stops online guessing.
+// Throttle counts login failures per account and per client IP: in
+// memory, and also in Shared when set, so that several replicas enforce one
+// limit. A Shared store that fails is logged and the in-memory count still
+// applies.
 type Throttle struct {
 	mu        sync.Mutex
 	account   ThrottleRule
@@ -25,6 +39,9 @@ type Throttle struct {
 	failures  map[string][]time.Time
 	blocked   map[string]time.Time
 	OnBlocked func(scope string) // called when a request is refused (metrics)
+	// Shared, if set, holds the failures for all replicas.
+	Shared FailureStore
+	Log    *slog.Logger
 }
 
 // NewThrottle returns a Throttle with rules for accounts and IPs.
@@ -43,11 +60,11 @@ func DefaultThrottle() *Throttle {
 
 // Check returns how long the caller must wait before trying to log in to
 // account from ip; zero means go ahead.
-func (t *Throttle) Check(account, ip string) time.Duration {
+func (t *Throttle) Check(ctx context.Context, account, ip string) time.Duration {
+	wait := t.sharedWait(ctx, account, ip)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	var wait time.Duration
 	for _, k := range []string{"a:" + account, "i:" + ip} {
 		if until, ok := t.blocked[k]; ok {
 			if d := until.Sub(now); d > wait {
@@ -63,8 +80,51 @@ func (t *Throttle) Check(account, ip string) time.Duration {
 	return wait
 }
 
+// sharedWait applies the rules to the failures in the shared store.
+func (t *Throttle) sharedWait(ctx context.Context, account, ip string) time.Duration {
+	if t.Shared == nil {
+		return 0
+	}
+	now := t.now()
+	var wait time.Duration
+	for _, k := range []struct {
+		key  string
+		rule ThrottleRule
+	}{{"a:" + account, t.account}, {"i:" + ip, t.ip}} {
+		fs, err := t.Shared.Failures(ctx, k.key, now.Add(-k.rule.Window))
+		if err != nil {
+			t.logShared("read", err)
+			return 0
+		}
+		if len(fs) >= k.rule.Max {
+			until := fs[len(fs)-k.rule.Max].Add(k.rule.Window)
+			if last := fs[len(fs)-1].Add(k.rule.Lockout); until.Before(last) {
+				until = last
+			}
+			if d := until.Sub(now); d > wait {
+				wait = d
+			}
+		}
+	}
+	return wait
+}
+
+func (t *Throttle) logShared(op string, err error) {
+	if t.Log != nil {
+		t.Log.Warn("login throttle: shared store "+op+" failed; counting in memory only", "err", err)
+	}
+}
+
 // Fail records a failed login for account from ip.
-func (t *Throttle) Fail(account, ip string) {
+func (t *Throttle) Fail(ctx context.Context, account, ip string) {
+	if t.Shared != nil {
+		now := t.now()
+		for _, k := range []string{"a:" + account, "i:" + ip} {
+			if err := t.Shared.AddFailure(ctx, k, now); err != nil {
+				t.logShared("write", err)
+			}
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -94,7 +154,12 @@ func (t *Throttle) fail(key string, r ThrottleRule, now time.Time) {
 }
 
 // Succeed clears the account's failures after a good login.
-func (t *Throttle) Succeed(account string) {
+func (t *Throttle) Succeed(ctx context.Context, account string) {
+	if t.Shared != nil {
+		if err := t.Shared.ClearFailures(ctx, "a:"+account); err != nil {
+			t.logShared("clear", err)
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.failures, "a:"+account)
