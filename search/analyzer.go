@@ -68,6 +68,7 @@ func addUserWords(terms []string) error {
 	}
 	if added {
 		s.CalcToken()
+		segCacheReset()
 	}
 	return nil
 }
@@ -253,8 +254,59 @@ func emitParts(word string, start, end int, emit func(string, int, int)) {
 	}
 }
 
+// segTok is one token of a segmented Han run, offsets relative to the run.
+type segTok struct {
+	term       string
+	start, end int
+}
+
+// segCache memoizes segHan per Han run: every text is analysed twice (its
+// own stored field and the combined field all), and listings share many
+// phrases. Two generations bound it (a full current generation becomes
+// the previous one). A thesaurus change (addUserWords) clears it.
+var segCache = struct {
+	sync.Mutex
+	cur, prev map[string][]segTok
+}{cur: map[string][]segTok{}}
+
+const segCacheGen = 20000 // runs per generation
+
+func segCached(run string) ([]segTok, bool) {
+	segCache.Lock()
+	defer segCache.Unlock()
+	if t, ok := segCache.cur[run]; ok {
+		return t, true
+	}
+	if t, ok := segCache.prev[run]; ok {
+		segCache.cur[run] = t
+		return t, true
+	}
+	return nil, false
+}
+
+func segStore(run string, toks []segTok) {
+	segCache.Lock()
+	defer segCache.Unlock()
+	if len(segCache.cur) >= segCacheGen {
+		segCache.prev, segCache.cur = segCache.cur, make(map[string][]segTok, segCacheGen)
+	}
+	segCache.cur[run] = toks
+}
+
+func segCacheReset() {
+	segCache.Lock()
+	segCache.cur, segCache.prev = map[string][]segTok{}, nil
+	segCache.Unlock()
+}
+
 // segHan segments a run of Han characters starting at byte offset base.
 func segHan(run string, base int, emit func(term string, start, end int, typ analysis.TokenType)) {
+	if toks, ok := segCached(run); ok {
+		for _, t := range toks {
+			emit(t.term, base+t.start, base+t.end, analysis.Ideographic)
+		}
+		return
+	}
 	s, err := segmenter()
 	if err != nil || s.Dict == nil {
 		// fall back to single characters
@@ -262,6 +314,11 @@ func segHan(run string, base int, emit func(term string, start, end int, typ ana
 			emit(string(r), base+i, base+i+utf8.RuneLen(r), analysis.Ideographic)
 		}
 		return
+	}
+	run = strings.Clone(run) // tokens are kept: do not pin the input text
+	var toks []segTok
+	add := func(term string, start, end int, _ analysis.TokenType) {
+		toks = append(toks, segTok{term: term, start: start, end: end})
 	}
 	segMu.RLock()
 	segs := s.Segment([]byte(run))
@@ -271,12 +328,16 @@ func segHan(run string, base int, emit func(term string, start, end int, typ ana
 		if n == 1 && hanStop[w] {
 			continue
 		}
-		emit(w, base+sg.Start(), base+sg.End(), analysis.Ideographic)
+		add(w, sg.Start(), sg.End(), analysis.Ideographic)
 		if n >= 3 {
-			subWords(s, w, base+sg.Start(), emit)
+			subWords(s, w, sg.Start(), add)
 		}
 	}
 	segMu.RUnlock()
+	segStore(run, toks)
+	for _, t := range toks {
+		emit(t.term, base+t.start, base+t.end, analysis.Ideographic)
+	}
 }
 
 // subWords emits the dictionary words strictly inside w (length 2 to n-1

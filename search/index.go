@@ -20,7 +20,7 @@ import (
 // MappingVersion identifies the index mapping and analysis. Bump it whenever
 // fields, analyzers or what the tokenizer emits change: an index written
 // under another version is deleted and rebuilt by Open.
-const MappingVersion = 3
+const MappingVersion = 4
 
 // Kinds of listings held by the index.
 const (
@@ -99,6 +99,8 @@ const (
 	fCAllBg     = "call_bg"
 	fCAllU      = "call_u"
 	fCKwBg      = "ckw_bg"
+	fAllTok     = "all_tok"  // stored only: the gse tokens of all, for rescoring
+	fCAllTok    = "call_tok" // the same for call
 )
 
 const docType = "listing"
@@ -109,6 +111,11 @@ var farFuture = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // within int64 nano
 // buildMapping returns the explicit index mapping: the default mapping and
 // dynamic fields disabled, nothing in _all, keyword analyzer for codes,
 // docValues only where we filter, sort or facet, BM25 scoring.
+//
+// Text fields: title, text, kw (and ctext, ckw) in gse words, stored with
+// term vectors for highlighting and explanations; all/call (title +
+// keywords + text) in gse words, cjk bigrams (_bg) and single characters
+// (_u) for ranking.
 //
 // Stored fields: title, text, kw, ctext, ckw (for highlighting only);
 // org_id, confidential (to check highlight visibility per hit); industry,
@@ -176,25 +183,25 @@ func buildMapping() *mapping.IndexMappingImpl {
 		dm.AddFieldMappingsAt(name, f)
 	}
 	text(fTitle, AnalyzerName, true)
-	text(fTitleBg, cjk.AnalyzerName, false)
 	text(fText, AnalyzerName, true)
-	text(fTextBg, cjk.AnalyzerName, false)
 	text(fKw, AnalyzerName, true)
-	text(fInst, AnalyzerName, false)
 	text(fCText, AnalyzerName, true)
-	text(fCTextBg, cjk.AnalyzerName, false)
 	text(fCKw, AnalyzerName, true)
-	for _, f := range []string{fTitleU, fTextU, fKwU, fCTextU, fCKwU} {
-		text(f, standard.Name, false)
-	}
-	text(fKwBg, cjk.AnalyzerName, false)
 	text(fAll, AnalyzerName, false)
 	text(fCAll, AnalyzerName, false)
 	text(fAllBg, cjk.AnalyzerName, false)
 	text(fCAllBg, cjk.AnalyzerName, false)
 	text(fAllU, standard.Name, false)
 	text(fCAllU, standard.Name, false)
-	text(fCKwBg, cjk.AnalyzerName, false)
+	for _, f := range []string{fAllTok, fCAllTok} {
+		sf := bleve.NewTextFieldMapping()
+		sf.Index, sf.Store, sf.IncludeTermVectors, sf.IncludeInAll, sf.DocValues = false, true, false, false, false
+		dm.AddFieldMappingsAt(f, sf)
+	}
+	// The per-field bigram/character twins (title_bg, text_u, …) and inst
+	// are no longer indexed (MappingVersion 4): no query weighted them
+	// (all measured configurations score the combined fields), and they
+	// cost about half of the analysis and segment building.
 
 	im.AddDocumentMapping(docType, dm)
 	im.TypeField = "_type"
@@ -241,6 +248,34 @@ type Index struct {
 	dir     string
 	tmpDir  string     // removed on Close (Open with dir "")
 	mu      sync.Mutex // serializes writes of the applied sequence
+	dfMu    sync.Mutex
+	dfCache map[string]uint64 // field\x00term -> document frequency; cleared by every write
+}
+
+// maxDFCache bounds dfCache (it is cleared when full).
+const maxDFCache = 200000
+
+func (ix *Index) cachedDF(key string) (uint64, bool) {
+	ix.dfMu.Lock()
+	defer ix.dfMu.Unlock()
+	df, ok := ix.dfCache[key]
+	return df, ok
+}
+
+func (ix *Index) storeDF(key string, df uint64) {
+	ix.dfMu.Lock()
+	defer ix.dfMu.Unlock()
+	if ix.dfCache == nil || len(ix.dfCache) >= maxDFCache {
+		ix.dfCache = map[string]uint64{}
+	}
+	ix.dfCache[key] = df
+}
+
+// written drops what the last write made stale.
+func (ix *Index) written() {
+	ix.dfMu.Lock()
+	ix.dfCache = nil
+	ix.dfMu.Unlock()
 }
 
 // Internal metadata keys.
@@ -356,9 +391,6 @@ func (d Doc) fields() map[string]interface{} {
 		fHasPrice:   d.PriceUnits != nil,
 		fHasBudget:  d.BudgetUnits != nil,
 		fTitle:      capText(d.Title),
-		fTitleBg:    capText(d.Title),
-		fTitleU:     capText(d.Title),
-		fInst:       capText(d.Institution),
 	}
 	setKw := func(name, v string) {
 		if v != "" {
@@ -398,21 +430,31 @@ func (d Doc) fields() map[string]interface{} {
 	if d.Confidential && d.Kind == KindNeed {
 		m[fAll], m[fAllBg], m[fAllU] = d.Title, d.Title, d.Title
 		m[fCAll], m[fCAllBg], m[fCAllU] = all, all, all
+		m[fAllTok], m[fCAllTok] = tokString(d.Title), tokString(all)
 	} else {
 		m[fAll], m[fAllBg], m[fAllU] = all, all, all
+		m[fAllTok] = tokString(all)
 	}
 	if d.Confidential && d.Kind == KindNeed {
-		m[fCText], m[fCTextBg], m[fCTextU] = text, text, text
+		m[fCText] = text
 		if len(kws) > 0 {
-			m[fCKw], m[fCKwBg], m[fCKwU] = kws, kws, kws
+			m[fCKw] = kws
 		}
 	} else {
-		m[fText], m[fTextBg], m[fTextU] = text, text, text
+		m[fText] = text
 		if len(kws) > 0 {
-			m[fKw], m[fKwBg], m[fKwU] = kws, kws, kws
+			m[fKw] = kws
 		}
 	}
 	return m
+}
+
+// tokString is the gse tokens of s separated by spaces (tokens never hold
+// a space), stored so that rescoring needs no segmentation. It is
+// analysed here and again by bleve for the field all; the segmentation
+// cache makes the second time cheap.
+func tokString(s string) string {
+	return strings.Join(Tokens(s), " ")
 }
 
 // batchSize bounds the documents of one bleve batch in Index.
@@ -430,6 +472,12 @@ func validDoc(d Doc) error {
 
 // Index adds or replaces documents, in batches.
 func (ix *Index) Index(docs ...Doc) error {
+	return ix.indexWith(docs, nil, nil)
+}
+
+// indexWith is Index; the last batch also sets the internal key to val
+// (the reindex cursor: one write instead of two).
+func (ix *Index) indexWith(docs []Doc, key, val []byte) error {
 	for start := 0; start < len(docs); start += batchSize {
 		end := min(start+batchSize, len(docs))
 		b := ix.idx.NewBatch()
@@ -441,7 +489,12 @@ func (ix *Index) Index(docs ...Doc) error {
 				return fmt.Errorf("search: index %s %s: %w", d.Kind, d.ID, err)
 			}
 		}
-		if err := ix.idx.Batch(b); err != nil {
+		if key != nil && end == len(docs) {
+			b.SetInternal(key, val)
+		}
+		err := ix.idx.Batch(b)
+		ix.written()
+		if err != nil {
 			return fmt.Errorf("search: batch: %w", err)
 		}
 	}
@@ -450,6 +503,7 @@ func (ix *Index) Index(docs ...Doc) error {
 
 // Delete removes a document; deleting a missing document is not an error.
 func (ix *Index) Delete(kind, id string) error {
+	defer ix.written()
 	if err := ix.idx.Delete(docID(kind, id)); err != nil {
 		return fmt.Errorf("search: delete %s %s: %w", kind, id, err)
 	}
@@ -477,7 +531,9 @@ func (ix *Index) Apply(docs []Doc, deletes []Key, seq int64) error {
 	if seq > 0 {
 		b.SetInternal(keyApplied, encodeSeq(seq))
 	}
-	if err := ix.idx.Batch(b); err != nil {
+	err := ix.idx.Batch(b)
+	ix.written()
+	if err != nil {
 		return fmt.Errorf("search: apply batch (seq %d): %w", seq, err)
 	}
 	return nil

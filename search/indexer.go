@@ -259,12 +259,10 @@ func (x *Indexer) Reindex(ctx context.Context, progress func(done, total int)) e
 			if len(docs) == 0 {
 				break
 			}
-			if err := x.Index.Index(docs...); err != nil {
-				return err
-			}
 			after = docs[len(docs)-1].ID
 			done += len(docs)
-			if err := x.Index.idx.SetInternal([]byte(reindexCursorKey), []byte(k+"|"+strconv.Itoa(done)+"|"+after)); err != nil {
+			// the documents and the cursor in one batch (atomic, one write)
+			if err := x.Index.indexWith(docs, []byte(reindexCursorKey), []byte(k+"|"+strconv.Itoa(done)+"|"+after)); err != nil {
 				return err
 			}
 			if progress != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
@@ -148,28 +147,25 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 			spec.parts = append(spec.parts, textPart{text: strings.Join(src.Keywords, "\n"), w: mp.wKw})
 		}
 	}
-	tq, words, _ := ix.textQuery(spec, src.Industry, viewer, mp.text)
+	tq, words, _ := ix.rankedTextQuery(spec, src.Industry, viewer, mp.text)
 	if tq == nil {
 		return nil, nil
 	}
+	filter := ix.filters(target, "", "", "", 0, nil, nil)
 	if mp.text.prfK > 0 {
-		fb, err := ix.feedback(ctx, tq, ix.filters(target, "", "", "", 0, nil, nil), mp.text)
+		fb, err := ix.feedback(ctx, tq, filter, mp.text)
 		if err != nil {
 			return nil, err
 		}
 		if fb != "" {
 			spec.parts = append(spec.parts, textPart{text: fb, w: mp.text.prfW})
-			tq, _, _ = ix.textQuery(spec, src.Industry, viewer, mp.text)
+			if tq2, _, _ := ix.rankedTextQuery(spec, src.Industry, viewer, mp.text); tq2 != nil {
+				tq = tq2
+			}
 		}
 	}
-	bq := bleve.NewBooleanQuery()
-	bq.AddMust(tq)
-	bq.AddFilter(ix.filters(target, "", "", "", 0, nil, nil))
 	n := max(mp.candidates, limit)
-	req := bleve.NewSearchRequestOptions(bq, n, 0, false)
-	req.SortBy([]string{"-_score", "_id"})
-	req.Fields = []string{fOrg, fIndustry, fRegion, fTRL, fPrice, fBudget, fPublished}
-	res, err := ix.idx.SearchInContext(ctx, req)
+	res, err := ix.rank(ctx, tq, filter, rankOpts{size: n, dv: []string{fIndustry, fRegion, fTRL, fPrice, fBudget, fPublished}, fields: storedText, noConf: target == KindResult})
 	if err != nil {
 		return nil, fmt.Errorf("search: match %s %s: %w", src.Kind, src.ID, err)
 	}
@@ -181,7 +177,6 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 	}
 	now := ix.now()
 	out := make([]Match, 0, len(res.Hits))
-	orgs := map[string]string{}
 	for _, h := range res.Hits {
 		kind, id := splitDocID(h.ID)
 		c := candidate{
@@ -205,7 +200,6 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 		rel := h.Score / (h.Score + scoreHalf)
 		score := math.Min(1, rel*fit)
 		out = append(out, Match{Kind: kind, ID: id, Score: score, Explanation: ex})
-		orgs[h.ID] = str(h.Fields[fOrg])
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
@@ -216,23 +210,55 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	ids := make([]string, len(out))
-	for i, m := range out {
-		ids[i] = docID(m.Kind, m.ID)
+	// matched terms from the stored fields already loaded (the same
+	// gse analysis as the highlighted fields title/text/kw/ctext/ckw)
+	wordSet := make(map[string]bool, len(words))
+	for _, w := range words {
+		wordSet[w.term] = true
 	}
-	deco, err := ix.decorate(ctx, ids, words, viewer, false)
-	if err != nil {
-		return nil, err
+	fieldsOf := make(map[string]map[string]interface{}, len(res.Hits))
+	for _, h := range res.Hits {
+		fieldsOf[h.ID] = h.Fields
 	}
 	for i := range out {
 		ex := &out[i].Explanation
-		id := docID(out[i].Kind, out[i].ID)
-		if d := deco[id]; d != nil {
-			ex.MatchedTerms, ex.ThesaurusHits = matchedTerms(d.Locations, via, canSee(viewer, orgs[id]))
+		f := fieldsOf[docID(out[i].Kind, out[i].ID)]
+		seeConf := canSee(viewer, str(f[fOrg]))
+		locs := map[string]map[string]bool{}
+		for _, name := range []string{fTitle, fText, fKw, fCText, fCKw} {
+			if (name == fCText || name == fCKw) && !seeConf {
+				continue
+			}
+			for _, v := range fieldStrings(f[name]) {
+				for _, t := range Tokens(v) {
+					if wordSet[t] {
+						if locs[name] == nil {
+							locs[name] = map[string]bool{}
+						}
+						locs[name][t] = true
+					}
+				}
+			}
 		}
+		ex.MatchedTerms, ex.ThesaurusHits = matchedTermSets(locs, via, seeConf)
 		ex.Text = summary(*ex, target)
 	}
 	return out, nil
+}
+
+// fieldStrings is a stored text field's values.
+func fieldStrings(v interface{}) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []interface{}:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			out = append(out, str(e))
+		}
+		return out
+	}
+	return nil
 }
 
 func canSee(v Viewer, org string) bool { return v.Full || (v.OrgID != "" && v.OrgID == org) }
@@ -250,6 +276,19 @@ func num(v interface{}) float64 { f, _ := v.(float64); return f }
 // matchedTerms lists the query terms found in visible fields, and those of
 // them that came from the thesaurus.
 func matchedTerms(locs bsearch.FieldTermLocationMap, via map[string]string, seeConf bool) ([]string, []ThesaurusHit) {
+	sets := make(map[string]map[string]bool, len(locs))
+	for f, ts := range locs {
+		sets[f] = make(map[string]bool, len(ts))
+		for t := range ts {
+			sets[f][t] = true
+		}
+	}
+	return matchedTermSets(sets, via, seeConf)
+}
+
+// matchedTermSets is matchedTerms over the set of query terms found in
+// each field.
+func matchedTermSets(locs map[string]map[string]bool, via map[string]string, seeConf bool) ([]string, []ThesaurusHit) {
 	seen := map[string]bool{}
 	var terms []string
 	var hits []ThesaurusHit

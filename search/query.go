@@ -19,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2/registry"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Viewer is who is searching; it decides whether confidential need text
@@ -70,10 +71,14 @@ type FacetCount struct {
 
 // SearchResponse is one page of search results.
 type SearchResponse struct {
-	Hits  []Hit
+	Hits []Hit
+	// Total counts the hits. On indexes of 3,000 listings or more, a text
+	// query is ranked in two stages (see rank.go): Total then counts the
+	// listings matching the query's candidate (most informative) terms.
 	Total uint64
 	// Facets counts all hits by "industry", "source_region", "county" and
-	// "trl" ("0" = unknown).
+	// "trl" ("0" = unknown); for a two-stage text query, the best 300
+	// candidates.
 	Facets map[string][]FacetCount
 	// Next is the cursor of the next page, "" on the last page.
 	Next string
@@ -314,10 +319,73 @@ func guarded(q query.Query, v Viewer) query.Query {
 // each a disjunction over fields; confidential fields are guarded by the
 // viewer. It returns nil when spec has no terms.
 func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (query.Query, []qterm, []Expansion) {
+	tq, words, exps := ix.rankedTextQuery(spec, industry, v, p)
+	if tq == nil {
+		return nil, words, exps
+	}
+	return tq.full, words, exps
+}
+
+// rankedTextQuery is textQuery with each term's clause kept apart, with
+// its document frequency and an estimate of its score contribution, so
+// that large indexes can find candidates with the informative terms only
+// (see rank).
+func (ix *Index) rankedTextQuery(spec textSpec, industry string, v Viewer, p params) (*textQ, []qterm, []Expansion) {
 	words, bis, unis, exps := ix.termSet(spec, industry, p)
-	damp, closeDamp := ix.idfDamper(p.idfDamp)
-	defer closeDamp()
-	var clauses []query.Query
+	st, closeStats := ix.termStats(p.idfDamp)
+	defer closeStats()
+	tq := &textQ{docs: st.docs, viewer: v}
+	var leaves []leaf
+	damp := func(field, term string) float64 {
+		f := st.damp(field, term)
+		return f
+	}
+	addAll := func(fs []query.Query, pub, conf string, t qterm, w float64, v Viewer, damp func(field, term string) float64) []query.Query {
+		n := len(fs)
+		for _, q := range fs {
+			if q != nil {
+				tq.exotic = true // a per-field clause: rescoring in Go does not know it
+			}
+		}
+		fs = addAll(fs, pub, conf, t, w, v, damp)
+		if w > 0 {
+			if b := w * t.w * damp(pub, t.term); b > 0 {
+				df, _ := st.df(pub, t.term)
+				leaves = append(leaves, leaf{field: pub, term: t.term, boost: b, df: df})
+			}
+			if b := w * t.w * damp(conf, t.term); b > 0 && (v.Full || v.OrgID != "") {
+				df, _ := st.df(conf, t.term)
+				leaves = append(leaves, leaf{field: conf, term: t.term, boost: b, guard: !v.Full, df: df})
+			}
+		}
+		_ = n
+		return fs
+	}
+	add := func(fs []query.Query, t qterm, w float64, fields ...string) {
+		c := termClause{term: t.term, leaves: leaves}
+		leaves = nil
+		for _, f := range fields {
+			df, _ := st.df(f, t.term)
+			c.df += df
+		}
+		n := 0
+		for _, q := range fs {
+			if q != nil {
+				fs[n] = q
+				n++
+			}
+		}
+		if n == 0 {
+			return
+		}
+		if n == 1 {
+			c.q = fs[0]
+		} else {
+			c.q = bleve.NewDisjunctionQuery(fs[:n]...)
+		}
+		c.est = w * t.w * sq(idf(st.docs, c.df))
+		tq.clauses = append(tq.clauses, c)
+	}
 	if p.useGse {
 		for _, t := range words {
 			fs := []query.Query{
@@ -333,7 +401,7 @@ func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (
 				fs = append(fs, g)
 			}
 			fs = addAll(fs, fAll, fCAll, t, p.wAll, v, damp)
-			clauses = appendClauses(clauses, fs)
+			add(fs, t, max(p.wAll, p.wTitle, p.wText, p.wKw), fAll)
 		}
 	}
 	if p.useBigram {
@@ -350,7 +418,7 @@ func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (
 				fs = append(fs, g)
 			}
 			fs = addAll(fs, fAllBg, fCAllBg, t, p.wAllBg, v, damp)
-			clauses = appendClauses(clauses, fs)
+			add(fs, t, max(p.wAllBg, p.wTitleBg, p.wTextBg, p.wKwBg), fAllBg)
 		}
 	}
 	if p.useUni {
@@ -367,13 +435,67 @@ func (ix *Index) textQuery(spec textSpec, industry string, v Viewer, p params) (
 				fs = append(fs, g)
 			}
 			fs = addAll(fs, fAllU, fCAllU, t, p.wAllU, v, damp)
-			clauses = appendClauses(clauses, fs)
+			add(fs, t, max(p.wAllU, p.wTitleU, p.wTextU, p.wKwU), fAllU)
 		}
 	}
-	if len(clauses) == 0 {
+	// words absent from the index cannot be highlighted or explained:
+	// decorate skips them (each costs term searchers on five fields)
+	if st.r != nil {
+		kept := words[:0:0]
+		for _, t := range words {
+			a, _ := st.df(fAll, t.term)
+			c, _ := st.df(fCAll, t.term)
+			if a+c > 0 {
+				kept = append(kept, t)
+			}
+		}
+		words = kept
+	}
+	if len(tq.clauses) == 0 {
 		return nil, words, exps
 	}
-	return bleve.NewDisjunctionQuery(clauses...), words, exps
+	qs := make([]query.Query, len(tq.clauses))
+	for i, c := range tq.clauses {
+		qs[i] = c.q
+	}
+	tq.full = bleve.NewDisjunctionQuery(qs...)
+	return tq, words, exps
+}
+
+func sq(x float64) float64 { return x * x }
+
+// idf is BM25's inverse document frequency.
+func idf(n, df uint64) float64 {
+	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// textQ is a text query: the full disjunction, and its clauses one per
+// query term.
+type textQ struct {
+	full    query.Query
+	clauses []termClause
+	docs    uint64 // documents in the index when the query was built
+	exotic  bool   // has per-field clauses (tuning only): no rescoring in Go
+	viewer  Viewer
+}
+
+// leaf is one scored term query of a clause (a combined field); guard:
+// wrapped in the viewer's organization guard.
+type leaf struct {
+	field, term string
+	boost       float64
+	guard       bool
+	df          uint64
+}
+
+// termClause is the clause of one query term (a disjunction over the
+// fields it is scored on).
+type termClause struct {
+	q      query.Query
+	term   string
+	leaves []leaf
+	df     uint64  // documents holding the term (public combined field)
+	est    float64 // weight × idf² (bleve's BM25 applies idf twice)
 }
 
 // addAll adds the combined-field clauses of t (public, and confidential
@@ -391,47 +513,75 @@ func addAll(fs []query.Query, pub, conf string, t qterm, w float64, v Viewer, da
 	return fs
 }
 
-// idfDamper returns a function giving, for a field and term, the factor
-// idf^-exp (bleve's BM25 multiplies a term's score by its idf twice: in
-// the BM25 formula and in the query weight; exp 1 leaves one idf), or 0
-// when the term does not occur in the field (its clause is dropped). The
-// returned close func releases the index reader.
-func (ix *Index) idfDamper(exp float64) (func(field, term string) float64, func()) {
-	none := func(string, string) float64 { return 1 }
+// termStats reads document frequencies from one index snapshot. damp
+// gives, for a field and term, the factor idf^-exp (bleve's BM25
+// multiplies a term's score by its idf twice: in the BM25 formula and in
+// the query weight; exp 1 leaves one idf), or 0 when the term does not
+// occur in the field (its clause is dropped). The returned close func
+// releases the index reader.
+func (ix *Index) termStats(exp float64) (*termStats, func()) {
+	st := &termStats{exp: exp, cache: map[string]uint64{}, ix: ix}
 	adv, err := ix.idx.Advanced()
 	if err != nil {
-		return none, func() {}
+		return st, func() {}
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		return none, func() {}
+		return st, func() {}
 	}
 	n, err := r.DocCount()
 	if err != nil {
 		r.Close()
-		return none, func() {}
+		return st, func() {}
 	}
-	cache := map[string]float64{}
-	return func(field, term string) float64 {
-		key := field + "\x00" + term
-		if f, ok := cache[key]; ok {
-			return f
-		}
-		f := 1.0
-		tfr, err := r.TermFieldReader(context.Background(), []byte(term), field, false, false, false)
-		if err == nil {
-			df := tfr.Count()
-			tfr.Close()
-			if df == 0 {
-				f = 0
-			} else if exp != 0 {
-				idf := math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
-				f = math.Pow(math.Max(idf, 0.05), -exp)
-			}
-		}
-		cache[key] = f
-		return f
-	}, func() { r.Close() }
+	st.r, st.docs = r, n
+	return st, func() { r.Close() }
+}
+
+type termStats struct {
+	r     index.IndexReader
+	docs  uint64
+	exp   float64
+	cache map[string]uint64
+	ix    *Index // its dfCache outlives the query (until the next write)
+}
+
+// df returns the document frequency of term in field (ok false when it
+// could not be read).
+func (st *termStats) df(field, term string) (uint64, bool) {
+	if st.r == nil {
+		return 0, false
+	}
+	key := field + "\x00" + term
+	if df, ok := st.cache[key]; ok {
+		return df, true
+	}
+	if df, ok := st.ix.cachedDF(key); ok {
+		st.cache[key] = df
+		return df, true
+	}
+	tfr, err := st.r.TermFieldReader(context.Background(), []byte(term), field, false, false, false)
+	if err != nil {
+		return 0, false
+	}
+	df := tfr.Count()
+	tfr.Close()
+	st.cache[key] = df
+	st.ix.storeDF(key, df)
+	return df, true
+}
+
+func (st *termStats) damp(field, term string) float64 {
+	df, ok := st.df(field, term)
+	switch {
+	case !ok:
+		return 1
+	case df == 0:
+		return 0
+	case st.exp != 0:
+		return math.Pow(math.Max(idf(st.docs, df), 0.05), -st.exp)
+	}
+	return 1
 }
 
 func appendClauses(clauses, fs []query.Query) []query.Query {
@@ -525,10 +675,10 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 		size = MaxSize
 	}
 	filter := ix.filters(r.Kind, r.Industry, r.County, r.SourceRegion, r.TRLMin, r.Bottleneck, r.PriceMaxUnits)
-	var tq query.Query
+	var tq *textQ
 	var words []qterm
 	if strings.TrimSpace(r.Q) != "" {
-		tq, words, _ = ix.textQuery(textSpec{parts: []textPart{{text: r.Q, w: 1}}}, r.Industry, r.Viewer, p)
+		tq, words, _ = ix.rankedTextQuery(textSpec{parts: []textPart{{text: r.Q, w: 1}}}, r.Industry, r.Viewer, p)
 		if tq == nil {
 			// text without any term (punctuation only): nothing matches
 			return &SearchResponse{Facets: map[string][]FacetCount{}}, nil
@@ -540,39 +690,26 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 			}
 			if fb != "" {
 				spec := textSpec{parts: []textPart{{text: r.Q, w: 1}, {text: fb, w: p.prfW}}}
-				tq, _, _ = ix.textQuery(spec, r.Industry, r.Viewer, p)
+				if tq2, _, _ := ix.rankedTextQuery(spec, r.Industry, r.Viewer, p); tq2 != nil {
+					tq = tq2
+				}
 			}
 		}
 	}
-	bq := bleve.NewBooleanQuery()
-	if tq != nil {
-		bq.AddMust(tq)
-	} else {
-		bq.AddMust(bleve.NewMatchAllQuery())
-	}
-	bq.AddFilter(filter)
-
-	req := bleve.NewSearchRequestOptions(bq, size+1, off, false)
+	var res *bleve.SearchResult
 	if tq != nil {
 		// rerank a window of the best text matches by the listing prior,
 		// then cut the page out of it
-		req.From, req.Size = 0, max(rerankWindow, off+size+1)
-		req.Fields = []string{fIndustry, fTRL}
-		req.SortBy([]string{"-_score", "_id"})
+		res, err = ix.rank(ctx, tq, filter, rankOpts{size: max(rerankWindow, off+size+1), dv: []string{fIndustry, fTRL}, facets: true, noConf: r.Kind == KindResult})
 	} else {
+		// the filters as the query (not a filter over match-all, which
+		// visits every document), unscored: the order is by date
+		req := bleve.NewSearchRequestOptions(filter, size+1, off, false)
+		req.Score = "none"
 		req.SortBy([]string{"-" + fPublished, "_id"})
+		addFacets(req)
+		res, err = ix.idx.SearchInContext(ctx, req)
 	}
-	for _, f := range []string{fIndustry, fRegion, fCounty} {
-		req.AddFacet(f, bleve.NewFacetRequest(f, 50))
-	}
-	tf := bleve.NewFacetRequest(fTRL, 10)
-	for _, rg := range trlRanges {
-		lo, hi := rg.lo, rg.hi
-		tf.AddNumericRange(rg.name, &lo, &hi)
-	}
-	req.AddFacet(fTRL, tf)
-
-	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -642,14 +779,8 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 
 // feedback returns the public keywords (and titles) of the best prfK
 // listings for tq (pseudo-relevance feedback), ranked like Search.
-func (ix *Index) feedback(ctx context.Context, tq, filter query.Query, p params) (string, error) {
-	bq := bleve.NewBooleanQuery()
-	bq.AddMust(tq)
-	bq.AddFilter(filter)
-	req := bleve.NewSearchRequestOptions(bq, p.prfK*4, 0, false)
-	req.SortBy([]string{"-_score", "_id"})
-	req.Fields = []string{fIndustry, fTRL, fKw, fTitle}
-	res, err := ix.idx.SearchInContext(ctx, req)
+func (ix *Index) feedback(ctx context.Context, tq *textQ, filter query.Query, p params) (string, error) {
+	res, err := ix.rank(ctx, tq, filter, rankOpts{size: p.prfK * 4, cands: p.prfK * 20, dv: []string{fIndustry, fTRL}, fields: []string{fKw, fTitle}})
 	if err != nil {
 		return "", fmt.Errorf("search: feedback: %w", err)
 	}

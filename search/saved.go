@@ -24,11 +24,15 @@ func (ix *Index) Matches(ctx context.Context, req SearchRequest, kind, id string
 		if tq == nil {
 			return false, nil
 		}
-		bq.AddMust(tq)
+		// the id leads the conjunction: a filter would visit every match
+		// of the text query
+		idq := bleve.NewDocIDQuery([]string{docID(kind, id)})
+		idq.SetBoost(0)
+		bq.AddMust(bleve.NewConjunctionQuery(idq, tq))
 	} else {
-		bq.AddMust(bleve.NewMatchAllQuery())
+		bq.AddMust(bleve.NewDocIDQuery([]string{docID(kind, id)}))
 	}
-	bq.AddFilter(bleve.NewConjunctionQuery(filter, bleve.NewDocIDQuery([]string{docID(kind, id)})))
+	bq.AddFilter(filter)
 	res, err := ix.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(bq, 1, 0, false))
 	if err != nil {
 		return false, fmt.Errorf("search: match %s %s: %w", kind, id, err)
