@@ -566,20 +566,28 @@ func visibility(q *gorm.DB, t string, v techx.Viewer) *gorm.DB {
 	return q.Where(t+".status = ?", techx.StatusPublished)
 }
 
-// page applies the keyset cursor and the order, and counts the total.
+// page applies the keyset cursor and the order of a listing table, and
+// counts the total.
 func page(q *gorm.DB, t string, f techx.ListingFilter) (*gorm.DB, int, error) {
+	return keysetPage(q, t+".sort_at", t+".id", f.Cursor, f.PageSize)
+}
+
+// keysetPage counts the rows of q, applies the cursor (a position in
+// timeCol DESC, idCol DESC order) and orders and limits q to one page plus
+// one row, for trimPage. Every list of the store pages this way.
+func keysetPage(q *gorm.DB, timeCol, idCol, cursor string, size int) (*gorm.DB, int, error) {
 	var total int64
 	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	if f.Cursor != "" {
-		ts, id, err := DecodeCursor(f.Cursor)
+	if cursor != "" {
+		ts, id, err := DecodeCursor(cursor)
 		if err != nil {
 			return nil, 0, err
 		}
-		q = q.Where("("+t+".sort_at < ? OR ("+t+".sort_at = ? AND "+t+".id < ?))", ts, ts, id)
+		q = q.Where("("+timeCol+" < ? OR ("+timeCol+" = ? AND "+idCol+" < ?))", ts, ts, id)
 	}
-	return q.Order(t + ".sort_at DESC").Order(t + ".id DESC").Limit(f.PageSize + 1), int(total), nil
+	return q.Order(timeCol + " DESC").Order(idCol + " DESC").Limit(size + 1), int(total), nil
 }
 
 // FindNeeds implements techx.CatalogService.

@@ -291,32 +291,20 @@ func (s *DealService) FindDeals(ctx context.Context, f techx.DealFilter) ([]*tec
 			[]string{techx.StageProposed, techx.StageContacted, techx.StageNegotiating},
 			s.db.Now().Add(-time.Duration(f.IdleDays)*24*time.Hour))
 	}
-	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	q, total, err := keysetPage(q, "deals.created_at", "deals.id", f.Cursor, f.PageSize)
+	if err != nil {
 		return nil, 0, "", dbError(err)
-	}
-	if f.Cursor != "" {
-		ts, id, err := DecodeCursor(f.Cursor)
-		if err != nil {
-			return nil, 0, "", err
-		}
-		q = q.Where("(deals.created_at < ? OR (deals.created_at = ? AND deals.id < ?))", ts, ts, id)
 	}
 	var rows []dealRow
-	if err := q.Order("deals.created_at DESC").Order("deals.id DESC").Limit(f.PageSize + 1).Find(&rows).Error; err != nil {
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, 0, "", dbError(err)
 	}
-	next := ""
-	if len(rows) > f.PageSize {
-		rows = rows[:f.PageSize]
-		last := rows[len(rows)-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
-	}
+	rows, next := trimPage(rows, f.PageSize, func(r dealRow) (time.Time, string) { return r.CreatedAt, r.ID })
 	out := make([]*techx.Deal, len(rows))
 	for i := range rows {
 		out[i] = rows[i].domain()
 	}
-	return out, int(total), next, nil
+	return out, total, next, nil
 }
 
 // changeDeal loads the deal under a row lock, checks the caller sees it,

@@ -176,32 +176,20 @@ func (s *NotificationService) FindNotifications(ctx context.Context, f techx.Not
 	if f.Unread {
 		q = q.Where("read_at IS NULL")
 	}
-	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	q, total, err := keysetPage(q, "created_at", "id", f.Cursor, f.PageSize)
+	if err != nil {
 		return nil, 0, "", dbError(err)
-	}
-	if f.Cursor != "" {
-		ts, id, err := DecodeCursor(f.Cursor)
-		if err != nil {
-			return nil, 0, "", err
-		}
-		q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", ts, ts, id)
 	}
 	var rows []notificationRow
-	if err := q.Order("created_at DESC").Order("id DESC").Limit(f.PageSize + 1).Find(&rows).Error; err != nil {
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, 0, "", dbError(err)
 	}
-	next := ""
-	if len(rows) > f.PageSize {
-		rows = rows[:f.PageSize]
-		last := rows[len(rows)-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
-	}
+	rows, next := trimPage(rows, f.PageSize, func(r notificationRow) (time.Time, string) { return r.CreatedAt, r.ID })
 	out := make([]*techx.Notification, len(rows))
 	for i := range rows {
 		out[i] = rows[i].domain()
 	}
-	return out, int(total), next, nil
+	return out, total, next, nil
 }
 
 // MarkRead implements techx.NotificationService.
