@@ -369,3 +369,50 @@ func Tokens(s string) []string {
 	}
 	return out
 }
+
+// countChars counts the single-character analysis of text (bleve's
+// standard analyzer: every Han character a token of its own, the text
+// between Han characters through the analyzer) into tf and returns the
+// number of tokens.
+func countChars(text string, tf map[string]int) int {
+	n := 0
+	var rest strings.Builder
+	other := false
+	for _, r := range text {
+		if isHan(r) {
+			tf[runeString(r)]++
+			n++
+			if other {
+				rest.WriteByte(' ')
+				other = false
+			}
+			continue
+		}
+		rest.WriteRune(r)
+		other = true
+	}
+	if s := rest.String(); strings.TrimSpace(s) != "" {
+		for _, t := range stdAnalyzer.Analyze([]byte(s)) {
+			tf[string(t.Term)]++
+			n++
+		}
+	}
+	return n
+}
+
+// hanStrings holds a string for each CJK Unified Ideograph (U+4E00–U+9FFF)
+// so that counting characters does not allocate one per occurrence.
+var hanStrings = func() []string {
+	out := make([]string, 0x9FFF-0x4E00+1)
+	for r := rune(0x4E00); r <= 0x9FFF; r++ {
+		out[r-0x4E00] = string(r)
+	}
+	return out
+}()
+
+func runeString(r rune) string {
+	if r >= 0x4E00 && r <= 0x9FFF {
+		return hanStrings[r-0x4E00]
+	}
+	return string(r)
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 )
 
@@ -61,20 +60,3 @@ func TestEvalMatchingDev(t *testing.T) {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-// TestEvalMatchingDevTwoStage runs the benchmark with two-stage ranking
-// forced and its budgets scaled down to the benchmark's ~1,000 listings
-// (candidates 10% of the index, postings budget 60%): what 100,000
-// listings meet with the default budgets, but harsher.
-func TestEvalMatchingDevTwoStage(t *testing.T) {
-	defer func(a uint64, c int, s2 bool) { twoStageMinDocs, stage1Cands, stage2 = a, c, s2 }(twoStageMinDocs, stage1Cands, stage2)
-	twoStageMinDocs, stage1Cands = 0, 100
-	if os.Getenv("TECHX_STAGE2") == "0" {
-		stage2 = false
-	}
-	if v, err := strconv.ParseFloat(os.Getenv("TECHX_STAGE2_MAXDF"), 64); err == nil {
-		defer func(f float64) { stage2MaxDF = f }(stage2MaxDF)
-		stage2MaxDF = v
-	}
-	TestEvalMatchingDev(t)
-}

@@ -7,20 +7,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
-	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
 // MappingVersion identifies the index mapping and analysis. Bump it whenever
 // fields, analyzers or what the tokenizer emits change: an index written
 // under another version is deleted and rebuilt by Open.
-const MappingVersion = 4
+const MappingVersion = 5
 
 // Kinds of listings held by the index.
 const (
@@ -78,29 +77,12 @@ const (
 	fPublished  = "published_at"
 	fValid      = "valid_until"
 	fTitle      = "title"
-	fTitleBg    = "title_bg"
 	fText       = "text"
-	fTextBg     = "text_bg"
 	fKw         = "kw"
-	fInst       = "inst"
-	fCText      = "ctext" // confidential need description
-	fCTextBg    = "ctext_bg"
-	fCKw        = "ckw"     // confidential need keywords
-	fTitleU     = "title_u" // single-character (standard analyzer) fields
-	fTextU      = "text_u"
-	fKwU        = "kw_u"
-	fCTextU     = "ctext_u"
-	fCKwU       = "ckw_u"
-	fKwBg       = "kw_bg"
-	fAll        = "all" // title + keywords + text, in each analysis
-	fAllBg      = "all_bg"
-	fAllU       = "all_u"
-	fCAll       = "call" // the same for a confidential need
-	fCAllBg     = "call_bg"
-	fCAllU      = "call_u"
-	fCKwBg      = "ckw_bg"
-	fAllTok     = "all_tok"  // stored only: the gse tokens of all, for rescoring
-	fCAllTok    = "call_tok" // the same for call
+	fCText      = "ctext"    // confidential need description
+	fCKw        = "ckw"      // confidential need keywords
+	fAllTok     = "all_tok"  // stored only: gse tokens of the public combined text
+	fCAllTok    = "call_tok" // the same for a confidential need's full text
 )
 
 const docType = "listing"
@@ -110,19 +92,17 @@ var farFuture = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // within int64 nano
 
 // buildMapping returns the explicit index mapping: the default mapping and
 // dynamic fields disabled, nothing in _all, keyword analyzer for codes,
-// docValues only where we filter, sort or facet, BM25 scoring.
+// docValues where a listing is filtered, sorted or faceted, BM25 scoring.
 //
-// Text fields: title, text, kw (and ctext, ckw) in gse words, stored with
-// term vectors for highlighting and explanations; all/call (title +
-// keywords + text) in gse words, cjk bigrams (_bg) and single characters
-// (_u) for ranking.
+// Text fields: title, text, kw (and ctext, ckw for a confidential need) in
+// gse words, stored with term vectors for highlighting.
 //
-// Stored fields: title, text, kw, ctext, ckw (for highlighting only);
-// org_id, confidential (to check highlight visibility per hit); industry,
-// source_region, trl, price, budget, published_at (small values the matcher
-// reranks and explains with, so that matching needs no database round trip).
-// Nothing else is stored: the database has it. The index directory holds
-// confidential text and must be protected like the database.
+// Stored fields: everything the rank index is rebuilt from on open (see
+// rankindex.go): the texts, all_tok/call_tok (gse tokens of the combined
+// texts), org_id, confidential, industry, county, source_region, trl,
+// price, budget, bottleneck, published_at, valid_until. The index
+// directory holds confidential text and must be protected like the
+// database.
 func buildMapping() *mapping.IndexMappingImpl {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = "bm25"
@@ -142,7 +122,7 @@ func buildMapping() *mapping.IndexMappingImpl {
 	kw(fKind, false, true)
 	kw(fOrg, true, false)
 	kw(fIndustry, true, true)
-	kw(fCounty, false, true)
+	kw(fCounty, true, true)
 	kw(fRegion, true, true)
 	kw(fModes, false, false)
 
@@ -162,12 +142,12 @@ func buildMapping() *mapping.IndexMappingImpl {
 	}
 	boolean(fHasPrice, false)
 	boolean(fHasBudget, false)
-	boolean(fBottleneck, false)
+	boolean(fBottleneck, true)
 	boolean(fConf, true)
 
 	dt := func(name string) {
 		f := bleve.NewDateTimeFieldMapping()
-		f.Store, f.DocValues, f.IncludeInAll = name == fPublished, true, false
+		f.Store, f.DocValues, f.IncludeInAll = true, true, false
 		dm.AddFieldMappingsAt(name, f)
 	}
 	dt(fPublished)
@@ -187,21 +167,16 @@ func buildMapping() *mapping.IndexMappingImpl {
 	text(fKw, AnalyzerName, true)
 	text(fCText, AnalyzerName, true)
 	text(fCKw, AnalyzerName, true)
-	text(fAll, AnalyzerName, false)
-	text(fCAll, AnalyzerName, false)
-	text(fAllBg, cjk.AnalyzerName, false)
-	text(fCAllBg, cjk.AnalyzerName, false)
-	text(fAllU, standard.Name, false)
-	text(fCAllU, standard.Name, false)
 	for _, f := range []string{fAllTok, fCAllTok} {
 		sf := bleve.NewTextFieldMapping()
 		sf.Index, sf.Store, sf.IncludeTermVectors, sf.IncludeInAll, sf.DocValues = false, true, false, false, false
 		dm.AddFieldMappingsAt(f, sf)
 	}
-	// The per-field bigram/character twins (title_bg, text_u, …) and inst
-	// are no longer indexed (MappingVersion 4): no query weighted them
-	// (all measured configurations score the combined fields), and they
-	// cost about half of the analysis and segment building.
+	// Since MappingVersion 5 the combined ranking fields (all, all_u,
+	// all_bg and their confidential twins) are not indexed by bleve:
+	// ranking runs on the rank index (rankindex.go), rebuilt from the
+	// stored fields on open. all_tok/call_tok store the gse tokens of the
+	// combined texts so that the rebuild needs no segmentation.
 
 	im.AddDocumentMapping(docType, dm)
 	im.TypeField = "_type"
@@ -242,40 +217,13 @@ var defaultIndustryGroups = map[string]string{
 // concurrent use.
 type Index struct {
 	idx     bleve.Index
+	rx      *rankIndex // ranking copy, see rankindex.go
 	th      *Thesaurus
 	cfg     config
 	rebuilt bool
 	dir     string
 	tmpDir  string     // removed on Close (Open with dir "")
-	mu      sync.Mutex // serializes writes of the applied sequence
-	dfMu    sync.Mutex
-	dfCache map[string]uint64 // field\x00term -> document frequency; cleared by every write
-}
-
-// maxDFCache bounds dfCache (it is cleared when full).
-const maxDFCache = 200000
-
-func (ix *Index) cachedDF(key string) (uint64, bool) {
-	ix.dfMu.Lock()
-	defer ix.dfMu.Unlock()
-	df, ok := ix.dfCache[key]
-	return df, ok
-}
-
-func (ix *Index) storeDF(key string, df uint64) {
-	ix.dfMu.Lock()
-	defer ix.dfMu.Unlock()
-	if ix.dfCache == nil || len(ix.dfCache) >= maxDFCache {
-		ix.dfCache = map[string]uint64{}
-	}
-	ix.dfCache[key] = df
-}
-
-// written drops what the last write made stale.
-func (ix *Index) written() {
-	ix.dfMu.Lock()
-	ix.dfCache = nil
-	ix.dfMu.Unlock()
+	mu      sync.Mutex // serializes writes
 }
 
 // Internal metadata keys.
@@ -313,7 +261,7 @@ func Open(dir string, th *Thesaurus, opts ...Option) (*Index, error) {
 	if err := addUserWords(th.Terms()); err != nil {
 		return nil, fmt.Errorf("search: thesaurus user words: %w", err)
 	}
-	ix := &Index{th: th, cfg: cfg, dir: dir}
+	ix := &Index{th: th, cfg: cfg, dir: dir, rx: newRankIndex()}
 	want := versionString(th)
 	if dir == "" {
 		// bleve's memory-only index (upsidedown) has no BM25 statistics and
@@ -330,7 +278,10 @@ func Open(dir string, th *Thesaurus, opts ...Option) (*Index, error) {
 		v, gerr := b.GetInternal(keyVersion)
 		if gerr == nil && string(v) == want {
 			ix.idx = b
-			return ix, nil
+			if err := ix.loadRank(); err == nil {
+				return ix, nil
+			}
+			// stored fields unreadable: rebuild like any broken index
 		}
 		b.Close()
 	}
@@ -379,18 +330,19 @@ func splitDocID(s string) (kind, id string) {
 	return k, i
 }
 
-// fields converts a Doc to the indexed field map.
-func (d Doc) fields() map[string]interface{} {
+// fields converts a Doc and its rank analysis (rankInput(d)) to the
+// indexed field map.
+func (d Doc) fields(rd *rankDoc) map[string]interface{} {
 	m := map[string]interface{}{
 		"_type":     docType,
 		fKind:       d.Kind,
 		fOrg:        d.OrgID,
 		fTRL:        float64(d.TRL),
 		fBottleneck: d.Bottleneck,
-		fConf:       d.Confidential && d.Kind == KindNeed,
+		fConf:       rd.conf,
 		fHasPrice:   d.PriceUnits != nil,
 		fHasBudget:  d.BudgetUnits != nil,
-		fTitle:      capText(d.Title),
+		fTitle:      rd.title,
 	}
 	setKw := func(name, v string) {
 		if v != "" {
@@ -420,41 +372,53 @@ func (d Doc) fields() map[string]interface{} {
 	}
 	m[fValid] = vu.UTC()
 	text := capText(d.Text)
-	kws := make([]string, 0, len(d.Keywords))
-	for _, k := range d.Keywords {
-		if k = strings.TrimSpace(k); k != "" {
-			kws = append(kws, k)
-		}
-	}
-	all := capText(d.Title + "\n" + strings.Join(kws, "\n") + "\n" + d.Text)
-	if d.Confidential && d.Kind == KindNeed {
-		m[fAll], m[fAllBg], m[fAllU] = d.Title, d.Title, d.Title
-		m[fCAll], m[fCAllBg], m[fCAllU] = all, all, all
-		m[fAllTok], m[fCAllTok] = tokString(d.Title), tokString(all)
-	} else {
-		m[fAll], m[fAllBg], m[fAllU] = all, all, all
-		m[fAllTok] = tokString(all)
-	}
-	if d.Confidential && d.Kind == KindNeed {
+	kws := keywords(d.Keywords)
+	if rd.conf {
 		m[fCText] = text
 		if len(kws) > 0 {
 			m[fCKw] = kws
 		}
+		m[fCAllTok] = tokString(rd.confWords)
 	} else {
 		m[fText] = text
 		if len(kws) > 0 {
 			m[fKw] = kws
 		}
 	}
+	m[fAllTok] = tokString(rd.pubWords)
 	return m
 }
 
-// tokString is the gse tokens of s separated by spaces (tokens never hold
-// a space), stored so that rescoring needs no segmentation. It is
-// analysed here and again by bleve for the field all; the segmentation
-// cache makes the second time cheap.
-func tokString(s string) string {
-	return strings.Join(Tokens(s), " ")
+// keywords trims keywords and drops empty ones.
+func keywords(in []string) []string {
+	kws := make([]string, 0, len(in))
+	for _, k := range in {
+		if k = strings.TrimSpace(k); k != "" {
+			kws = append(kws, k)
+		}
+	}
+	return kws
+}
+
+// tokString stores a view's gse token counts (tokens never hold a space),
+// so that the rank index is rebuilt without segmentation: each distinct
+// token, in order, repeated by its count.
+func tokString(tf map[string]int) string {
+	ts := make([]string, 0, len(tf))
+	for t := range tf {
+		ts = append(ts, t)
+	}
+	sort.Strings(ts)
+	var b strings.Builder
+	for _, t := range ts {
+		for i := 0; i < tf[t]; i++ {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(t)
+		}
+	}
+	return b.String()
 }
 
 // batchSize bounds the documents of one bleve batch in Index.
@@ -480,22 +444,12 @@ func (ix *Index) Index(docs ...Doc) error {
 func (ix *Index) indexWith(docs []Doc, key, val []byte) error {
 	for start := 0; start < len(docs); start += batchSize {
 		end := min(start+batchSize, len(docs))
-		b := ix.idx.NewBatch()
-		for _, d := range docs[start:end] {
-			if err := validDoc(d); err != nil {
-				return err
-			}
-			if err := b.Index(docID(d.Kind, d.ID), d.fields()); err != nil {
-				return fmt.Errorf("search: index %s %s: %w", d.Kind, d.ID, err)
-			}
-		}
+		var k, v []byte
 		if key != nil && end == len(docs) {
-			b.SetInternal(key, val)
+			k, v = key, val
 		}
-		err := ix.idx.Batch(b)
-		ix.written()
-		if err != nil {
-			return fmt.Errorf("search: batch: %w", err)
+		if err := ix.write(docs[start:end], nil, k, v); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -503,8 +457,7 @@ func (ix *Index) indexWith(docs []Doc, key, val []byte) error {
 
 // Delete removes a document; deleting a missing document is not an error.
 func (ix *Index) Delete(kind, id string) error {
-	defer ix.written()
-	if err := ix.idx.Delete(docID(kind, id)); err != nil {
+	if err := ix.write(nil, []Key{{Kind: kind, ID: id}}, nil, nil); err != nil {
 		return fmt.Errorf("search: delete %s %s: %w", kind, id, err)
 	}
 	return nil
@@ -514,28 +467,46 @@ func (ix *Index) Delete(kind, id string) error {
 // outbox sequence, all in one bleve batch (atomic). seq <= 0 leaves the
 // recorded sequence unchanged.
 func (ix *Index) Apply(docs []Doc, deletes []Key, seq int64) error {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	b := ix.idx.NewBatch()
-	for _, d := range docs {
+	var v []byte
+	if seq > 0 {
+		v = encodeSeq(seq)
+	}
+	if err := ix.write(docs, deletes, keyApplied, v); err != nil {
+		return fmt.Errorf("search: apply batch (seq %d): %w", seq, err)
+	}
+	return nil
+}
+
+// write is one bleve batch (docs, deletes and, if val != nil, the internal
+// key) followed, once bleve has it, by the same change to the rank index.
+func (ix *Index) write(docs []Doc, deletes []Key, key, val []byte) error {
+	rds := make([]rankDoc, len(docs))
+	for i, d := range docs {
 		if err := validDoc(d); err != nil {
 			return err
 		}
-		if err := b.Index(docID(d.Kind, d.ID), d.fields()); err != nil {
+		rds[i] = rankInput(d)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	b := ix.idx.NewBatch()
+	for i, d := range docs {
+		if err := b.Index(rds[i].id, d.fields(&rds[i])); err != nil {
 			return fmt.Errorf("search: index %s %s: %w", d.Kind, d.ID, err)
 		}
 	}
-	for _, k := range deletes {
-		b.Delete(docID(k.Kind, k.ID))
+	ids := make([]string, len(deletes))
+	for i, k := range deletes {
+		ids[i] = docID(k.Kind, k.ID)
+		b.Delete(ids[i])
 	}
-	if seq > 0 {
-		b.SetInternal(keyApplied, encodeSeq(seq))
+	if val != nil {
+		b.SetInternal(key, val)
 	}
-	err := ix.idx.Batch(b)
-	ix.written()
-	if err != nil {
-		return fmt.Errorf("search: apply batch (seq %d): %w", seq, err)
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("search: batch: %w", err)
 	}
+	ix.rx.apply(rds, ids)
 	return nil
 }
 

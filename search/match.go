@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	bsearch "github.com/blevesearch/bleve/v2/search"
 )
 
 // Match is one candidate for a need (a result) or for a result (a need).
@@ -66,36 +64,41 @@ type RegionNote struct {
 	JingJin bool
 }
 
-// matchParams are the structured-fit effects and retrieval sizes, chosen by
-// measurement.
+// matchParams are the structured-fit effects and query-source weights,
+// chosen by measurement (search/DESIGN.md).
 type matchParams struct {
-	text                                  params
-	search                                params  // parameters of Search (used by evaluation)
-	reverse                               params  // text parameters of MatchResult
-	wTitle, wText, wKw                    float64 // weights of the query sources
+	text    params // text parameters of MatchNeed
+	search  params // parameters of Search (used by evaluation)
+	reverse params // text parameters of MatchResult
+	// weights of the query sources: a need's title, its wish sentences,
+	// its context clauses and the rest of its description (see
+	// discourse.go); a result's title and text; keywords
+	wTitle, wWish, wContext, wText, wKw   float64
 	indSame, indRelated, indDiff, indUnkn float64
 	trlMeets, trlNear, trlBelow           float64
 	budWithin, budNear, budOver           float64
 	fresh, old                            float64
-	candidates                            int
+	// hub: share of a result's score against the needs' centroid taken
+	// off its text score in MatchNeed (0 = off; see rankIndex.hub)
+	hub float64
 }
 
 // matchTextParams are the text weights of MatchNeed: a whole need
-// description against result abstracts ranks best on single characters
-// alone (measured: adding words or bigrams, even at 0.05, ranks lower; see
-// STATUS.md). Words still drive the explanation (MatchedTerms).
+// description against result texts ranks best on single characters alone
+// (measured: words, bigrams or thesaurus expansions added to them rank
+// lower). Words still drive the explanation (MatchedTerms, ThesaurusHits).
 var matchTextParams = func() params {
 	p := defaultParams
-	p.wAll, p.wAllBg, p.wAllU = 0, 0, 1
+	p.wWord, p.wChar = 0, 1
 	p.prfK = 0 // feedback hurts long queries (measured)
 	return p
 }()
 
 // reverseTextParams are the text weights of MatchResult: single characters
-// with words and bigrams (and so thesaurus expansions) as a light addition.
+// with words (and so thesaurus expansions) as a light addition.
 var reverseTextParams = func() params {
 	p := defaultParams
-	p.wAll, p.wAllBg, p.wAllU = 0.1, 0.1, 1
+	p.wWord, p.wChar = 0.1, 1
 	p.prfK = 0
 	return p
 }()
@@ -104,15 +107,15 @@ var defaultMatchParams = matchParams{
 	text:    matchTextParams,
 	reverse: reverseTextParams,
 	search:  defaultParams,
-	wTitle:  2, wText: 1, wKw: 1.5,
-	indSame: 1, indRelated: 0.8, indDiff: 0.6, indUnkn: 0.4,
+	wTitle:  2, wWish: 3, wContext: 0.3, wText: 1, wKw: 1.5,
+	indSame: 1, indRelated: 0.8, indDiff: 0.7, indUnkn: 0.4,
 	trlMeets: 1, trlNear: 0.95, trlBelow: 0.85,
-	budWithin: 1, budNear: 0.95, budOver: 0.88,
+	budWithin: 1, budNear: 0.95, budOver: 0.8,
 	fresh: 1, old: 0.95,
-	candidates: 200,
+	hub: 0.5,
 }
 
-// scoreHalf is the raw text score mapped to relevance 0.5.
+// scoreHalf is the text score mapped to relevance 0.5.
 const scoreHalf = 2.0
 
 // MatchNeed returns up to limit published results for need, best first.
@@ -132,6 +135,28 @@ func (ix *Index) MatchResult(ctx context.Context, result Doc, viewer Viewer, lim
 	return ix.match(ctx, result, KindNeed, viewer, limit, mp)
 }
 
+// sourceSpec is the weighted query text of a listing matched against the
+// other kind: a need by the discourse roles of its description, a result
+// by its ranked text (without limitation clauses).
+func sourceSpec(src Doc, viewer Viewer, mp matchParams) textSpec {
+	spec := textSpec{parts: []textPart{{text: src.Title, w: mp.wTitle}}}
+	srcVisible := !(src.Kind == KindNeed && src.Confidential) || viewer.Full || (viewer.OrgID != "" && viewer.OrgID == src.OrgID)
+	if !srcVisible {
+		return spec
+	}
+	if src.Kind == KindNeed {
+		wish, context, problem := needRoles(src.Text)
+		spec.parts = append(spec.parts, textPart{text: wish, w: mp.wWish}, textPart{text: context, w: mp.wContext},
+			textPart{text: problem, w: mp.wText})
+	} else {
+		spec.parts = append(spec.parts, textPart{text: rankedText(src.Kind, src.Text), w: mp.wText})
+	}
+	if len(src.Keywords) > 0 {
+		spec.parts = append(spec.parts, textPart{text: strings.Join(src.Keywords, "\n"), w: mp.wKw})
+	}
+	return spec
+}
+
 func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewer, limit int, mp matchParams) ([]Match, error) {
 	if limit <= 0 {
 		limit = 10
@@ -139,111 +164,109 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 	if limit > MaxSize {
 		limit = MaxSize
 	}
-	spec := textSpec{parts: []textPart{{text: src.Title, w: mp.wTitle}}}
-	srcVisible := !(src.Kind == KindNeed && src.Confidential) || viewer.Full || (viewer.OrgID != "" && viewer.OrgID == src.OrgID)
-	if srcVisible {
-		spec.parts = append(spec.parts, textPart{text: src.Text, w: mp.wText})
-		if len(src.Keywords) > 0 {
-			spec.parts = append(spec.parts, textPart{text: strings.Join(src.Keywords, "\n"), w: mp.wKw})
-		}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	tq, words, _ := ix.rankedTextQuery(spec, src.Industry, viewer, mp.text)
-	if tq == nil {
+	terms, words := ix.queryTerms(sourceSpec(src, viewer, mp), src.Industry, mp.text)
+	now := ix.now()
+	rx := ix.rx
+	rx.mu.RLock()
+	defer rx.mu.RUnlock()
+	q := rx.resolve(terms)
+	if q.n == 0 {
 		return nil, nil
 	}
-	filter := ix.filters(target, "", "", "", 0, nil, nil)
-	if mp.text.prfK > 0 {
-		fb, err := ix.feedback(ctx, tq, filter, mp.text)
-		if err != nil {
-			return nil, err
-		}
-		if fb != "" {
-			spec.parts = append(spec.parts, textPart{text: fb, w: mp.text.prfW})
-			if tq2, _, _ := ix.rankedTextQuery(spec, src.Industry, viewer, mp.text); tq2 != nil {
-				tq = tq2
-			}
-		}
+	n := uint32(len(rx.meta))
+	sc := getScratch(int(n))
+	defer scratchPool.Put(sc)
+	rx.accumulate(q, viewer, sc)
+	f := rx.filter(now.UnixNano(), target, "", "", "", 0, nil, nil)
+	self := docID(src.Kind, src.ID)
+	var hub *hubQuery
+	if target == KindResult && mp.hub > 0 {
+		hub = rx.hub()
 	}
-	n := max(mp.candidates, limit)
-	res, err := ix.rank(ctx, tq, filter, rankOpts{size: n, dv: []string{fIndustry, fRegion, fTRL, fPrice, fBudget, fPublished}, fields: storedText, noConf: target == KindResult})
-	if err != nil {
-		return nil, fmt.Errorf("search: match %s %s: %w", src.Kind, src.ID, err)
+	col := newCollector(rx, limit)
+	for s := uint32(0); s < n; s++ {
+		ts := q.textScore(sc, s)
+		if ts == 0 {
+			continue
+		}
+		rel := ts / (ts + scoreHalf)
+		if col.beaten(rel) || !rx.keep(f, s) || rx.meta[s].id == self {
+			continue // the hub penalty and every fit effect lower the score: rel bounds it
+		}
+		if hub != nil {
+			ts = max(0, ts-mp.hub*hub.score(rx, s))
+			rel = ts / (ts + scoreHalf)
+		}
+		ind, trl, bud, fr := ix.fits(src, target, rx.candidate(s), now, mp)
+		col.offer(ranked{slot: s, score: math.Min(1, rel*ind.Effect*trl.Effect*bud.Effect*fr.Effect)})
 	}
-	via := map[string]string{}
-	for _, w := range words {
-		if w.via != "" {
-			via[w.term] = w.via
-		}
-	}
-	now := ix.now()
-	out := make([]Match, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		kind, id := splitDocID(h.ID)
-		c := candidate{
-			industry: str(h.Fields[fIndustry]),
-			region:   str(h.Fields[fRegion]),
-			trl:      int(num(h.Fields[fTRL])),
-		}
-		if v, ok := h.Fields[fPrice].(float64); ok {
-			p := int64(v)
-			c.price = &p
-		}
-		if v, ok := h.Fields[fBudget].(float64); ok {
-			p := int64(v)
-			c.budget = &p
-		}
-		if s := str(h.Fields[fPublished]); s != "" {
-			c.published, _ = time.Parse(time.RFC3339, s)
-		}
-		ex := ix.explain(src, target, c, now, mp)
-		fit := ex.IndustryFit.Effect * ex.TRLFit.Effect * ex.BudgetFit.Effect * ex.Freshness.Effect
-		rel := h.Score / (h.Score + scoreHalf)
-		score := math.Min(1, rel*fit)
-		out = append(out, Match{Kind: kind, ID: id, Score: score, Explanation: ex})
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].ID < out[j].ID
-	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	// matched terms from the stored fields already loaded (the same
-	// gse analysis as the highlighted fields title/text/kw/ctext/ckw)
-	wordSet := make(map[string]bool, len(words))
-	for _, w := range words {
-		wordSet[w.term] = true
-	}
-	fieldsOf := make(map[string]map[string]interface{}, len(res.Hits))
-	for _, h := range res.Hits {
-		fieldsOf[h.ID] = h.Fields
-	}
-	for i := range out {
-		ex := &out[i].Explanation
-		f := fieldsOf[docID(out[i].Kind, out[i].ID)]
-		seeConf := canSee(viewer, str(f[fOrg]))
-		locs := map[string]map[string]bool{}
-		for _, name := range []string{fTitle, fText, fKw, fCText, fCKw} {
-			if (name == fCText || name == fCKw) && !seeConf {
-				continue
-			}
-			for _, v := range fieldStrings(f[name]) {
-				for _, t := range Tokens(v) {
-					if wordSet[t] {
-						if locs[name] == nil {
-							locs[name] = map[string]bool{}
-						}
-						locs[name][t] = true
-					}
-				}
-			}
-		}
-		ex.MatchedTerms, ex.ThesaurusHits = matchedTermSets(locs, via, seeConf)
-		ex.Text = summary(*ex, target)
+	out := make([]Match, 0, limit)
+	for _, h := range col.sorted() {
+		m := &rx.meta[h.slot]
+		kind, id := splitDocID(m.id)
+		ex := ix.explain(src, target, rx.candidate(h.slot), now, mp)
+		ex.MatchedTerms, ex.ThesaurusHits = rx.matchedWords(h.slot, words, viewer)
+		ex.Text = summary(ex, target)
+		out = append(out, Match{Kind: kind, ID: id, Score: h.score, Explanation: ex})
 	}
 	return out, nil
+}
+
+// candidate is slot s's structured fields (read lock held).
+func (rx *rankIndex) candidate(s uint32) candidate {
+	m := &rx.meta[s]
+	fl := rx.flags[s]
+	c := candidate{industry: rx.strs[m.industry], region: rx.strs[m.region], trl: m.trl}
+	if fl&flHasPrice != 0 {
+		p := m.price
+		c.price = &p
+	}
+	if fl&flHasBudget != 0 {
+		b := m.budget
+		c.budget = &b
+	}
+	if m.published != 0 {
+		c.published = time.Unix(0, m.published).UTC()
+	}
+	return c
+}
+
+// matchedWords lists the query words found in slot s's view the viewer may
+// see, longest first, and those of them that came from the thesaurus
+// (read lock held).
+func (rx *rankIndex) matchedWords(s uint32, words []qterm, v Viewer) ([]string, []ThesaurusHit) {
+	m := &rx.meta[s]
+	ids, conf := m.terms, false
+	if rx.flags[s]&flConf != 0 && canSee(v, rx.strs[m.org]) {
+		ids, conf = m.cterms, true
+	}
+	var terms []string
+	var hits []ThesaurusHit
+	seen := map[string]bool{}
+	for _, w := range words {
+		if seen[w.term] {
+			continue
+		}
+		id, ok := rx.dict[termKey(conf, famWord, w.term)]
+		if !ok {
+			continue
+		}
+		i := sort.Search(len(ids), func(i int) bool { return ids[i] >= id })
+		if i == len(ids) || ids[i] != id {
+			continue
+		}
+		seen[w.term] = true
+		if w.via != "" {
+			hits = append(hits, ThesaurusHit{Term: w.term, Via: w.via})
+			continue
+		}
+		terms = append(terms, w.term)
+	}
+	sort.SliceStable(terms, func(i, j int) bool { return len([]rune(terms[i])) > len([]rune(terms[j])) })
+	return terms, hits
 }
 
 // fieldStrings is a stored text field's values.
@@ -273,59 +296,6 @@ type candidate struct {
 func str(v interface{}) string  { s, _ := v.(string); return s }
 func num(v interface{}) float64 { f, _ := v.(float64); return f }
 
-// matchedTerms lists the query terms found in visible fields, and those of
-// them that came from the thesaurus.
-func matchedTerms(locs bsearch.FieldTermLocationMap, via map[string]string, seeConf bool) ([]string, []ThesaurusHit) {
-	sets := make(map[string]map[string]bool, len(locs))
-	for f, ts := range locs {
-		sets[f] = make(map[string]bool, len(ts))
-		for t := range ts {
-			sets[f][t] = true
-		}
-	}
-	return matchedTermSets(sets, via, seeConf)
-}
-
-// matchedTermSets is matchedTerms over the set of query terms found in
-// each field.
-func matchedTermSets(locs map[string]map[string]bool, via map[string]string, seeConf bool) ([]string, []ThesaurusHit) {
-	seen := map[string]bool{}
-	var terms []string
-	var hits []ThesaurusHit
-	fields := make([]string, 0, len(locs))
-	for f := range locs {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	for _, f := range fields {
-		if (f == fCText || f == fCKw || f == fCTextBg) && !seeConf {
-			continue
-		}
-		if f == fTitleBg || f == fTextBg || f == fCTextBg || f == fOrg {
-			continue
-		}
-		ts := make([]string, 0, len(locs[f]))
-		for t := range locs[f] {
-			ts = append(ts, t)
-		}
-		sort.Strings(ts)
-		for _, t := range ts {
-			if seen[t] {
-				continue
-			}
-			seen[t] = true
-			if v, ok := via[t]; ok {
-				hits = append(hits, ThesaurusHit{Term: t, Via: v})
-				continue
-			}
-			terms = append(terms, t)
-		}
-	}
-	// longer (more specific) terms first
-	sort.SliceStable(terms, func(i, j int) bool { return len([]rune(terms[i])) > len([]rune(terms[j])) })
-	return terms, hits
-}
-
 var industryNames = map[string]string{
 	"auto": "汽车制造", "green-chem": "绿色化工", "pipeline": "管道装备", "apparel": "服装服饰",
 	"clean-energy": "清洁能源", "biomed": "生物医药", "reman": "先进再制造", "smart-equip": "智能装备", "laser": "激光产业",
@@ -340,58 +310,102 @@ func industryName(code string) string {
 	return code
 }
 
-// explain computes the structured fits of candidate c for src.
-func (ix *Index) explain(src Doc, target string, c candidate, now time.Time, mp matchParams) Explanation {
-	var ex Explanation
-	// industry
+// fits computes the structured fits of candidate c for src: levels and
+// effects (no notes).
+func (ix *Index) fits(src Doc, target string, c candidate, now time.Time, mp matchParams) (ind, trl, bud, fresh Fit) {
 	switch {
 	case src.Industry == "" || c.industry == "":
-		ex.IndustryFit = Fit{Level: "unknown", Effect: mp.indUnkn, Note: "行业未知"}
+		ind = Fit{Level: "unknown", Effect: mp.indUnkn}
 	case src.Industry == c.industry:
-		ex.IndustryFit = Fit{Level: "same", Effect: mp.indSame, Note: "同属" + industryName(c.industry)}
+		ind = Fit{Level: "same", Effect: mp.indSame}
 	case ix.cfg.groups[src.Industry] != "" && ix.cfg.groups[src.Industry] == ix.cfg.groups[c.industry]:
-		ex.IndustryFit = Fit{Level: "related", Effect: mp.indRelated, Note: fmt.Sprintf("行业相近（%s／%s）", industryName(src.Industry), industryName(c.industry))}
+		ind = Fit{Level: "related", Effect: mp.indRelated}
 	default:
-		ex.IndustryFit = Fit{Level: "different", Effect: mp.indDiff, Note: fmt.Sprintf("行业不同（%s／%s）", industryName(src.Industry), industryName(c.industry))}
+		ind = Fit{Level: "different", Effect: mp.indDiff}
 	}
-	// the need's min TRL and budget vs the result's TRL and price
-	var needTRL, resTRL int
-	var budget, price *int64
-	var region string
+	needTRL, resTRL, budget, price := c.trl, src.TRL, c.budget, src.PriceUnits
 	if target == KindResult {
-		needTRL, resTRL, budget, price, region = src.TRL, c.trl, src.BudgetUnits, c.price, c.region
-	} else {
-		needTRL, resTRL, budget, price, region = c.trl, src.TRL, c.budget, src.PriceUnits, src.SourceRegion
+		needTRL, resTRL, budget, price = src.TRL, c.trl, src.BudgetUnits, c.price
 	}
 	switch {
 	case needTRL == 0 || resTRL == 0:
-		ex.TRLFit = Fit{Level: "unknown", Effect: 1, Note: "成熟度未知"}
+		trl = Fit{Level: "unknown", Effect: 1}
 	case resTRL >= needTRL:
-		ex.TRLFit = Fit{Level: "meets", Effect: mp.trlMeets, Note: fmt.Sprintf("成熟度TRL%d达到要求TRL%d", resTRL, needTRL)}
+		trl = Fit{Level: "meets", Effect: mp.trlMeets}
 	case resTRL == needTRL-1:
-		ex.TRLFit = Fit{Level: "near", Effect: mp.trlNear, Note: fmt.Sprintf("成熟度TRL%d略低于要求TRL%d", resTRL, needTRL)}
+		trl = Fit{Level: "near", Effect: mp.trlNear}
 	default:
-		ex.TRLFit = Fit{Level: "below", Effect: mp.trlBelow, Note: fmt.Sprintf("成熟度TRL%d低于要求TRL%d", resTRL, needTRL)}
+		trl = Fit{Level: "below", Effect: mp.trlBelow}
 	}
 	switch {
 	case budget == nil || price == nil:
-		ex.BudgetFit = Fit{Level: "unknown", Effect: 1, Note: "价格或预算面议"}
+		bud = Fit{Level: "unknown", Effect: 1}
 	case *price <= *budget:
-		ex.BudgetFit = Fit{Level: "within", Effect: mp.budWithin, Note: fmt.Sprintf("报价%s在预算%s内", wan(*price), wan(*budget))}
+		bud = Fit{Level: "within", Effect: mp.budWithin}
 	case *price*2 <= *budget*3:
-		ex.BudgetFit = Fit{Level: "near", Effect: mp.budNear, Note: fmt.Sprintf("报价%s略超预算%s", wan(*price), wan(*budget))}
+		bud = Fit{Level: "near", Effect: mp.budNear}
 	default:
-		ex.BudgetFit = Fit{Level: "over", Effect: mp.budOver, Note: fmt.Sprintf("报价%s超出预算%s", wan(*price), wan(*budget))}
+		bud = Fit{Level: "over", Effect: mp.budOver}
 	}
-	ex.SourceRegion = RegionNote{Code: region, JingJin: region == "beijing" || region == "tianjin"}
 	pub := c.published
 	switch {
 	case pub.IsZero() || pub.Unix() <= 0:
-		ex.Freshness = Fit{Level: "unknown", Effect: 1, Note: "发布时间未知"}
+		fresh = Fit{Level: "unknown", Effect: 1}
 	case now.Sub(pub) > 2*365*24*time.Hour:
-		ex.Freshness = Fit{Level: "old", Effect: mp.old, Note: "发布已超过两年"}
+		fresh = Fit{Level: "old", Effect: mp.old}
 	default:
-		ex.Freshness = Fit{Level: "fresh", Effect: mp.fresh, Note: "近两年发布"}
+		fresh = Fit{Level: "fresh", Effect: mp.fresh}
+	}
+	return ind, trl, bud, fresh
+}
+
+// explain computes the structured fits of candidate c for src, with their
+// notes in Chinese.
+func (ix *Index) explain(src Doc, target string, c candidate, now time.Time, mp matchParams) Explanation {
+	var ex Explanation
+	ex.IndustryFit, ex.TRLFit, ex.BudgetFit, ex.Freshness = ix.fits(src, target, c, now, mp)
+	switch ex.IndustryFit.Level {
+	case "unknown":
+		ex.IndustryFit.Note = "行业未知"
+	case "same":
+		ex.IndustryFit.Note = "同属" + industryName(c.industry)
+	case "related":
+		ex.IndustryFit.Note = fmt.Sprintf("行业相近（%s／%s）", industryName(src.Industry), industryName(c.industry))
+	default:
+		ex.IndustryFit.Note = fmt.Sprintf("行业不同（%s／%s）", industryName(src.Industry), industryName(c.industry))
+	}
+	needTRL, resTRL, budget, price, region := c.trl, src.TRL, c.budget, src.PriceUnits, src.SourceRegion
+	if target == KindResult {
+		needTRL, resTRL, budget, price, region = src.TRL, c.trl, src.BudgetUnits, c.price, c.region
+	}
+	switch ex.TRLFit.Level {
+	case "unknown":
+		ex.TRLFit.Note = "成熟度未知"
+	case "meets":
+		ex.TRLFit.Note = fmt.Sprintf("成熟度TRL%d达到要求TRL%d", resTRL, needTRL)
+	case "near":
+		ex.TRLFit.Note = fmt.Sprintf("成熟度TRL%d略低于要求TRL%d", resTRL, needTRL)
+	default:
+		ex.TRLFit.Note = fmt.Sprintf("成熟度TRL%d低于要求TRL%d", resTRL, needTRL)
+	}
+	switch ex.BudgetFit.Level {
+	case "unknown":
+		ex.BudgetFit.Note = "价格或预算面议"
+	case "within":
+		ex.BudgetFit.Note = fmt.Sprintf("报价%s在预算%s内", wan(*price), wan(*budget))
+	case "near":
+		ex.BudgetFit.Note = fmt.Sprintf("报价%s略超预算%s", wan(*price), wan(*budget))
+	default:
+		ex.BudgetFit.Note = fmt.Sprintf("报价%s超出预算%s", wan(*price), wan(*budget))
+	}
+	ex.SourceRegion = RegionNote{Code: region, JingJin: region == "beijing" || region == "tianjin"}
+	switch ex.Freshness.Level {
+	case "unknown":
+		ex.Freshness.Note = "发布时间未知"
+	case "old":
+		ex.Freshness.Note = "发布已超过两年"
+	default:
+		ex.Freshness.Note = "近两年发布"
 	}
 	return ex
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +64,21 @@ func TestPerf(t *testing.T) {
 	}
 	defer ix.Close()
 	t.Logf("open (incl. dictionary): %s", time.Since(t0).Round(time.Millisecond))
+	heap := func() float64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return float64(ms.HeapInuse) / (1 << 20)
+	}
+	t.Logf("Go heap in use after open: %.0f MiB (the test's own %d generated listings included)", heap(), len(docs))
+	if hp := os.Getenv("TECHX_PERF_HEAP"); hp != "" {
+		f, err := os.Create(hp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
 	if c, _ := ix.Count(); int(c) != n {
 		bs := 500
 		if b, _ := strconv.Atoi(os.Getenv("TECHX_PERF_BATCH")); b > 0 {
@@ -105,44 +122,6 @@ func TestPerf(t *testing.T) {
 		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 		return fmt.Sprintf("p50 %.1f ms p99 %.1f ms", ms(ds[len(ds)/2]), ms(ds[min(len(ds)-1, len(ds)*99/100)]))
 	}
-	if f, err := strconv.ParseFloat(os.Getenv("TECHX_PERF_FRAC"), 64); err == nil {
-		search.SetStage1Frac(f)
-	}
-	if c, err := strconv.Atoi(os.Getenv("TECHX_PERF_CANDS")); err == nil {
-		search.SetStage1Cands(c)
-	}
-	if os.Getenv("TECHX_PERF_AGREE") != "" {
-		// top-10 agreement of the default candidates with 10× more
-		var ms, ss float64
-		na := 40
-		for i := 0; i < na; i++ {
-			nd := needs[(i*7919+13)%len(needs)]
-			top := func() (m, s []string) {
-				mm, err := ix.MatchNeed(ctx, nd, search.Viewer{OrgID: nd.OrgID}, 10)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, x := range mm {
-					m = append(m, x.ID)
-				}
-				sr, err := ix.Search(ctx, search.SearchRequest{Q: nd.Title, Kind: search.KindResult, Size: 10})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, x := range sr.Hits {
-					s = append(s, x.ID)
-				}
-				return m, s
-			}
-			m1, s1 := top()
-			old := search.SetTwoStageMinDocs(1 << 40) // exhaustive
-			m2, s2 := top()
-			search.SetTwoStageMinDocs(old)
-			ms += overlap(m1, m2)
-			ss += overlap(s1, s2)
-		}
-		t.Logf("top-10 overlap with exhaustive ranking: match %.3f, search %.3f", ms/float64(na), ss/float64(na))
-	}
 	t.Logf("search(title): %s", p(sd))
 	t.Logf("search(filters): %s", p(fd))
 	t.Logf("match: %s", p(md))
@@ -162,21 +141,4 @@ func TestPerf(t *testing.T) {
 		}
 	}
 	t.Logf("index size %.1f MiB", float64(size)/(1<<20))
-}
-
-func overlap(a, b []string) float64 {
-	if len(b) == 0 {
-		return 1
-	}
-	in := map[string]bool{}
-	for _, x := range b {
-		in[x] = true
-	}
-	n := 0
-	for _, x := range a {
-		if in[x] {
-			n++
-		}
-	}
-	return float64(n) / float64(len(b))
 }

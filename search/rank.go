@@ -1,271 +1,213 @@
 package search
 
 import (
-	"context"
-	"sort"
-	"strings"
-	"time"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/numeric"
-	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"container/heap"
+	"strconv"
 )
 
-// Ranking in two stages (large indexes).
-//
-// A need's description yields a hundred or more single-character terms,
-// many of them in a large share of all listings: an exhaustive disjunction
-// walks millions of postings at 100,000 listings. rank therefore first
-// collects candidates with the query's most informative terms (largest
-// weight × idf², within a budget of postings), then scores just those
-// candidates with the full query (a conjunction with their ids: the full
-// disjunction only advances to them). Scores of the candidates equal the
-// exhaustive scores (same query, same norm); only a listing outside the
-// candidates whose full score would have beaten theirs is missed.
-// Indexes below twoStageMinDocs are scored exhaustively.
-var (
-	twoStageMinDocs uint64 = 3000
-	stage1Frac             = 0.6  // postings budget of the candidate query, × documents
-	stage2                 = true // rescore the candidates with the full query
-	stage2MaxDF            = 0.3  // ... without terms in more than this share of documents
-	stage1MaxTerms         = 48
-	stage1MinTerms         = 4   // taken even over the budget
-	stage1Cands            = 300 // candidates scored by the full query (at least the hits wanted)
-)
-
-// rankOpts says what rank returns besides ids and scores.
-type rankOpts struct {
-	size  int     // hits returned, best first
-	cands int     // candidates of the first stage (0 = stage1Cands)
-	frac  float64 // postings budget of the first stage (0 = stage1Frac)
-	// noConf: the filter keeps results only, which have no confidential
-	// fields: the first stage skips the guarded confidential leaves
-	noConf bool
-	dv     []string // docValue fields returned in Fields (see dvSort)
-	fields []string // stored fields returned in Fields
-	facets bool     // Search's facets (over the candidates in two stages)
+// rfilter is a search filter resolved against the rank index's interned
+// names. A name no listing has matches nothing.
+type rfilter struct {
+	kind                     int // -1 any, 0 need, 1 result
+	industry, county, region int64
+	none                     bool
+	trlMin                   int
+	bottleneck               *bool
+	priceMax                 *int64
+	now                      int64
 }
 
-// rank runs tq under filter and returns the best o.size hits sorted by
-// score desc then id, and the total of matching listings (in two stages:
-// of listings matching the candidate terms).
-func (ix *Index) rank(ctx context.Context, tq *textQ, filter query.Query, o rankOpts) (*bleve.SearchResult, error) {
-	sel := tq.clauses
-	two := tq.docs >= twoStageMinDocs
-	if two {
-		frac := o.frac
-		if frac <= 0 {
-			frac = stage1Frac
+// filter resolves the filter fields (read lock held). Zero values do not
+// filter.
+func (rx *rankIndex) filter(now int64, kind, industry, county, region string, trlMin int, bottleneck *bool, priceMax *int64) *rfilter {
+	f := &rfilter{kind: -1, industry: -1, county: -1, region: -1, trlMin: trlMin, bottleneck: bottleneck, priceMax: priceMax, now: now}
+	switch kind {
+	case KindNeed:
+		f.kind = 0
+	case KindResult:
+		f.kind = 1
+	}
+	name := func(s string, into *int64) {
+		if s == "" {
+			return
 		}
-		sel = selectClauses(tq.clauses, uint64(frac*float64(tq.docs)))
-		two = len(sel) < len(tq.clauses)
-	}
-	if !two {
-		return ix.runRanked(ctx, tq.full, filter, o)
-	}
-	qs := make([]query.Query, 0, len(sel))
-	for _, c := range sel {
-		if tq.exotic {
-			qs = append(qs, c.q)
-			continue
+		id, ok := rx.lookupName(s)
+		if !ok {
+			f.none = true
+			return
 		}
-		// the first stage only picks candidates: one flat disjunction of
-		// the leaves (no per-term nesting) is cheaper to walk
-		for _, l := range c.leaves {
-			if l.guard || strings.HasPrefix(l.field, "call") {
-				if o.noConf {
-					continue
-				}
-				if l.guard {
-					qs = append(qs, guarded(termQ(l.field, l.term, l.boost), tq.viewer))
-					continue
-				}
-			}
-			qs = append(qs, termQ(l.field, l.term, l.boost))
-		}
+		*into = int64(id)
 	}
-	if len(qs) == 0 {
-		return &bleve.SearchResult{}, nil
-	}
-	if !stage2 {
-		return ix.runRanked(ctx, bleve.NewDisjunctionQuery(qs...), filter, o)
-	}
-	bq := bleve.NewBooleanQuery()
-	bq.AddMust(bleve.NewDisjunctionQuery(qs...))
-	bq.AddFilter(filter)
-	nc := o.cands
-	if nc <= 0 {
-		nc = stage1Cands
-	}
-	req := bleve.NewSearchRequestOptions(bq, max(nc, o.size), 0, false)
-	if !tq.exotic {
-		// rescore in Go from the stored text (see rescore.go); the small
-		// fields come from the same stored document
-		req.Fields = append(append(append([]string{}, storedText...), o.fields...), o.dv...)
-	}
-	res1, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if len(res1.Hits) == 0 {
-		return res1, nil
-	}
-	ids := make([]string, len(res1.Hits))
-	for i, h := range res1.Hits {
-		ids[i] = h.ID
-	}
-	var res *bleve.SearchResult
-	if tq.exotic {
-		idq := bleve.NewDocIDQuery(ids)
-		idq.SetBoost(0)
-		if res, err = ix.runRanked(ctx, bleve.NewConjunctionQuery(idq, tq.full), nil, o); err != nil {
-			return nil, err
-		}
-	} else {
-		if err := ix.rescore(tq, res1.Hits); err != nil {
-			return nil, err
-		}
-		sortHits(res1.Hits)
-		res = res1
-		if len(res.Hits) > o.size {
-			res.Hits = res.Hits[:o.size]
-		}
-		if o.facets {
-			freq := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), 0, 0, false)
-			addFacets(freq)
-			fres, err := ix.idx.SearchInContext(ctx, freq)
-			if err != nil {
-				return nil, err
-			}
-			res.Facets = fres.Facets
-		}
-	}
-	res.Total = res1.Total
-	return res, nil
+	name(industry, &f.industry)
+	name(county, &f.county)
+	name(region, &f.region)
+	return f
 }
 
-func sortHits(hits bsearch.DocumentMatchCollection) {
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
-		}
-		return hits[i].ID < hits[j].ID
-	})
+// keep reports whether live slot s passes f. Validity: valid_until after
+// now. A price ceiling keeps results priced at most it and those without a
+// price (面议).
+func (rx *rankIndex) keep(f *rfilter, s uint32) bool {
+	if f.none {
+		return false
+	}
+	fl := rx.flags[s]
+	if fl&flLive == 0 {
+		return false
+	}
+	m := &rx.meta[s]
+	if m.valid <= f.now {
+		return false
+	}
+	if f.kind >= 0 && (fl&flResult != 0) != (f.kind == 1) {
+		return false
+	}
+	if f.industry >= 0 && int64(m.industry) != f.industry {
+		return false
+	}
+	if f.county >= 0 && int64(m.county) != f.county {
+		return false
+	}
+	if f.region >= 0 && int64(m.region) != f.region {
+		return false
+	}
+	if f.trlMin > 0 && m.trl < f.trlMin {
+		return false
+	}
+	if f.bottleneck != nil && (fl&flBottleneck != 0) != *f.bottleneck {
+		return false
+	}
+	if f.priceMax != nil && fl&flHasPrice != 0 && m.price > *f.priceMax {
+		return false
+	}
+	return true
 }
 
-func (ix *Index) runRanked(ctx context.Context, q, filter query.Query, o rankOpts) (*bleve.SearchResult, error) {
-	bq := bleve.NewBooleanQuery()
-	bq.AddMust(q)
-	if filter != nil {
-		bq.AddFilter(filter)
-	}
-	req := bleve.NewSearchRequestOptions(bq, o.size, 0, false)
-	req.Sort = dvSort(o.dv)
-	req.Fields = o.fields
-	if o.facets {
-		addFacets(req)
-	}
-	res, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	dvFields(res.Hits, o.dv)
-	// ties by id (the collector breaks them by internal doc number:
-	// sorting by _id would load every hit's stored id)
-	sortHits(res.Hits)
-	return res, nil
+// ranked is one selected slot with its final score.
+type ranked struct {
+	slot  uint32
+	score float64
+	key   int64 // second key, desc (listing order: published_at)
 }
 
-// selectClauses picks the candidate terms: by estimated contribution,
-// while their postings fit the budget.
-func selectClauses(cs []termClause, budget uint64) []termClause {
-	s := append([]termClause(nil), cs...)
-	sort.SliceStable(s, func(i, j int) bool { return s[i].est > s[j].est })
-	var out []termClause
-	var postings uint64
-	for _, c := range s {
-		if len(out) >= stage1MaxTerms {
-			break
-		}
-		if c.df == 0 {
-			continue // not in the public combined field: cheap, keep it
-		}
-		if len(out) >= stage1MinTerms && postings+c.df > budget {
-			continue
-		}
-		postings += c.df
-		out = append(out, c)
+// better orders ranked hits: score desc, key desc, then listing id asc.
+func (rx *rankIndex) better(a, b ranked) bool {
+	if a.score != b.score {
+		return a.score > b.score
 	}
-	// terms only in guarded/confidential fields are cheap: keep them
-	for _, c := range s {
-		if c.df == 0 && len(out) < len(cs) {
-			out = append(out, c)
-		}
+	if a.key != b.key {
+		return a.key > b.key
+	}
+	return rx.meta[a.slot].id < rx.meta[b.slot].id
+}
+
+// topHeap is a min-heap of the best hits (its root is the worst kept).
+type topHeap struct {
+	rx *rankIndex
+	hs []ranked
+}
+
+func (h *topHeap) Len() int           { return len(h.hs) }
+func (h *topHeap) Less(i, j int) bool { return h.rx.better(h.hs[j], h.hs[i]) }
+func (h *topHeap) Swap(i, j int)      { h.hs[i], h.hs[j] = h.hs[j], h.hs[i] }
+func (h *topHeap) Push(x any)         { h.hs = append(h.hs, x.(ranked)) }
+func (h *topHeap) Pop() any {
+	x := h.hs[len(h.hs)-1]
+	h.hs = h.hs[:len(h.hs)-1]
+	return x
+}
+
+// collector keeps the best k of the offered hits.
+type collector struct {
+	k int
+	h topHeap
+}
+
+func newCollector(rx *rankIndex, k int) *collector {
+	return &collector{k: k, h: topHeap{rx: rx, hs: make([]ranked, 0, min(k, 1024))}}
+}
+
+// full reports whether bound cannot enter the kept hits (a score of at
+// most bound would lose to every kept one).
+func (c *collector) beaten(bound float64) bool {
+	return c.k <= 0 || (len(c.h.hs) == c.k && bound < c.h.hs[0].score)
+}
+
+func (c *collector) offer(r ranked) {
+	if c.k <= 0 {
+		return
+	}
+	if len(c.h.hs) < c.k {
+		heap.Push(&c.h, r)
+		return
+	}
+	if c.h.rx.better(r, c.h.hs[0]) {
+		c.h.hs[0] = r
+		heap.Fix(&c.h, 0)
+	}
+}
+
+// sorted returns the kept hits best first.
+func (c *collector) sorted() []ranked {
+	out := make([]ranked, len(c.h.hs))
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&c.h).(ranked)
 	}
 	return out
 }
 
-// dvKind is how a docValue field is decoded.
-var dvKind = map[string]bsearch.SortFieldType{
-	fIndustry: bsearch.SortFieldAsString, fRegion: bsearch.SortFieldAsString, fCounty: bsearch.SortFieldAsString,
-	fTRL: bsearch.SortFieldAsNumber, fPrice: bsearch.SortFieldAsNumber, fBudget: bsearch.SortFieldAsNumber,
-	fPublished: bsearch.SortFieldAsDate,
+// facetCounter counts the facet values of the hits.
+type facetCounter struct {
+	industry, region, county []int // by interned name
+	trl                      [10]int
 }
 
-// dvSort sorts by score desc, then by the fields dv: they only break exact
-// ties, but the collector then reads their values from docValues (cheap)
-// into the hits' Sort values instead of loading stored documents.
-func dvSort(dv []string) bsearch.SortOrder {
-	so := bsearch.SortOrder{&bsearch.SortScore{Desc: true}}
-	for _, f := range dv {
-		so = append(so, &bsearch.SortField{Field: f, Type: dvKind[f]})
-	}
-	return so
+func newFacetCounter(rx *rankIndex) *facetCounter {
+	n := len(rx.strs)
+	return &facetCounter{industry: make([]int, n), region: make([]int, n), county: make([]int, n)}
 }
 
-// dvFields moves the dv sort values of hits into their Fields, typed like
-// stored fields (string, float64, RFC3339 time string).
-func dvFields(hits bsearch.DocumentMatchCollection, dv []string) {
-	if len(dv) == 0 {
-		return
+func (fc *facetCounter) add(m *slotMeta) {
+	if m.industry != 0 {
+		fc.industry[m.industry]++
 	}
-	for _, h := range hits {
-		if h.Fields == nil {
-			h.Fields = map[string]interface{}{}
-		}
-		for i, f := range dv {
-			if 1+i >= len(h.Sort) {
-				break
-			}
-			v := h.Sort[1+i]
-			if v == "" || v == bsearch.HighTerm || v == bsearch.LowTerm {
-				continue
-			}
-			switch dvKind[f] {
-			case bsearch.SortFieldAsNumber:
-				if i64, err := numeric.PrefixCoded(v).Int64(); err == nil {
-					h.Fields[f] = numeric.Int64ToFloat64(i64)
-				}
-			case bsearch.SortFieldAsDate:
-				if i64, err := numeric.PrefixCoded(v).Int64(); err == nil {
-					h.Fields[f] = time.Unix(0, i64).UTC().Format(time.RFC3339Nano)
-				}
-			default:
-				h.Fields[f] = v
+	if m.region != 0 {
+		fc.region[m.region]++
+	}
+	if m.county != 0 {
+		fc.county[m.county]++
+	}
+	if m.trl >= 0 && m.trl <= 9 {
+		fc.trl[m.trl]++
+	}
+}
+
+// facets returns the counts by value, most frequent first (then value).
+func (fc *facetCounter) facets(rx *rankIndex) map[string][]FacetCount {
+	out := map[string][]FacetCount{}
+	named := func(key string, m []int) {
+		var fs []FacetCount
+		for id, n := range m {
+			if n > 0 {
+				fs = append(fs, FacetCount{Value: rx.strs[id], Count: n})
 			}
 		}
+		sortFacets(fs)
+		if len(fs) > 50 {
+			fs = fs[:50]
+		}
+		out[key] = fs
 	}
-}
-
-func addFacets(req *bleve.SearchRequest) {
-	for _, f := range []string{fIndustry, fRegion, fCounty} {
-		req.AddFacet(f, bleve.NewFacetRequest(f, 50))
+	named(fIndustry, fc.industry)
+	named(fRegion, fc.region)
+	named(fCounty, fc.county)
+	var ts []FacetCount
+	for i, n := range fc.trl {
+		if n > 0 {
+			ts = append(ts, FacetCount{Value: strconv.Itoa(i), Count: n})
+		}
 	}
-	tf := bleve.NewFacetRequest(fTRL, 10)
-	for _, rg := range trlRanges {
-		lo, hi := rg.lo, rg.hi
-		tf.AddNumericRange(rg.name, &lo, &hi)
-	}
-	req.AddFacet(fTRL, tf)
+	sortFacets(ts)
+	out[fTRL] = ts
+	return out
 }

@@ -2,40 +2,59 @@ package search
 
 import (
 	"context"
-	"fmt"
+	"sort"
 	"strings"
-
-	"github.com/blevesearch/bleve/v2"
 )
 
 // Matches reports whether the listing kind/id is among the hits of req:
-// the same text query, filters and viewer as Search, restricted to that
-// one document. Saved searches use it to decide, once a listing is
-// indexed, whether its owner is told about it. Cursor and Size are
-// ignored.
+// it passes the same filters as Search and holds a term of the same text
+// query in a view the viewer may see. Saved searches use it to decide,
+// once a listing is indexed, whether its owner is told about it. Cursor
+// and Size are ignored.
 func (ix *Index) Matches(ctx context.Context, req SearchRequest, kind, id string) (bool, error) {
 	if req.Kind != "" && req.Kind != kind {
 		return false, nil
 	}
-	filter := ix.filters(kind, req.Industry, req.County, req.SourceRegion, req.TRLMin, req.Bottleneck, req.PriceMaxUnits)
-	bq := bleve.NewBooleanQuery()
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var terms []rterm
 	if strings.TrimSpace(req.Q) != "" {
-		tq, _, _ := ix.textQuery(textSpec{parts: []textPart{{text: req.Q, w: 1}}}, req.Industry, req.Viewer, defaultMatchParams.search)
-		if tq == nil {
+		terms, _ = ix.queryTerms(textSpec{parts: []textPart{{text: req.Q, w: 1}}}, req.Industry, defaultMatchParams.search)
+		if len(terms) == 0 {
 			return false, nil
 		}
-		// the id leads the conjunction: a filter would visit every match
-		// of the text query
-		idq := bleve.NewDocIDQuery([]string{docID(kind, id)})
-		idq.SetBoost(0)
-		bq.AddMust(bleve.NewConjunctionQuery(idq, tq))
-	} else {
-		bq.AddMust(bleve.NewDocIDQuery([]string{docID(kind, id)}))
 	}
-	bq.AddFilter(filter)
-	res, err := ix.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(bq, 1, 0, false))
-	if err != nil {
-		return false, fmt.Errorf("search: match %s %s: %w", kind, id, err)
+	rx := ix.rx
+	rx.mu.RLock()
+	defer rx.mu.RUnlock()
+	s, ok := rx.byID[docID(kind, id)]
+	if !ok {
+		return false, nil
 	}
-	return res.Total > 0, nil
+	f := rx.filter(ix.now().UnixNano(), req.Kind, req.Industry, req.County, req.SourceRegion, req.TRLMin, req.Bottleneck, req.PriceMaxUnits)
+	if !rx.keep(f, s) {
+		return false, nil
+	}
+	if len(terms) == 0 {
+		return true, nil
+	}
+	m := &rx.meta[s]
+	ids, conf := m.terms, false
+	if rx.flags[s]&flConf != 0 && canSee(req.Viewer, rx.strs[m.org]) {
+		ids, conf = m.cterms, true
+	}
+	for _, t := range terms {
+		if t.w <= 0 {
+			continue
+		}
+		tid, ok := rx.dict[termKey(conf, t.fam, t.term)]
+		if !ok {
+			continue
+		}
+		if i := sort.Search(len(ids), func(i int) bool { return ids[i] >= tid }); i < len(ids) && ids[i] == tid {
+			return true, nil
+		}
+	}
+	return false, nil
 }

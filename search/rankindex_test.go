@@ -1,0 +1,186 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRankedTextDropsLimitations(t *testing.T) {
+	for _, tc := range []struct {
+		name, kind, text, want string
+	}{
+		{"not applicable", KindResult, "采用镇压与化控技术，控制冬前旺长，适用于高产麦田，不适用于盐碱瘠薄地块。", "采用镇压与化控技术，控制冬前旺长，适用于高产麦田，"},
+		{"no effect on", KindResult, "设备主要去除粘砂和氧化皮，对浇口残根、飞边和毛刺无去除作用，仍需后续打磨。", "设备主要去除粘砂和氧化皮，"},
+		{"limited", KindResult, "臭气浓度去除率大于90%；对苯系物、酯类等难溶性有机溶剂的去除效果有限。", "臭气浓度去除率大于90%；"},
+		{"problem addressed stays", KindResult, "针对传统方法难以检测微小缺陷的问题，提出相控阵成像方法。", "针对传统方法难以检测微小缺陷的问题，提出相控阵成像方法。"},
+		{"state of the art stays", KindResult, "现有设备无法在线测量，本成果实现在线测量。", "现有设备无法在线测量，本成果实现在线测量。"},
+		{"needs are ranked whole", KindNeed, "现有滤罐不适用于高氟水，再生仍需酸碱。", "现有滤罐不适用于高氟水，再生仍需酸碱。"},
+		{"nothing to drop", KindResult, "激光-电弧复合焊接工艺降低气孔率。", "激光-电弧复合焊接工艺降低气孔率。"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rankedText(tc.kind, tc.text); got != tc.want {
+				t.Errorf("rankedText(%q)\n got %q\nwant %q", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNeedRoles(t *testing.T) {
+	text := "我公司在泊头为主机厂配套冲压模具，近两年客户改用高强钢板。零件回弹量一批一个样，试模要五到八轮。希望在设计阶段算准回弹、提前修好模具。"
+	wish, context, problem := needRoles(text)
+	if want := "希望在设计阶段算准回弹、提前修好模具。"; wish != want {
+		t.Errorf("wish = %q, want %q", wish, want)
+	}
+	if want := "我公司在泊头为主机厂配套冲压模具，"; context != want {
+		t.Errorf("context = %q, want %q", context, want)
+	}
+	if want := "近两年客户改用高强钢板。零件回弹量一批一个样，试模要五到八轮。"; problem != want {
+		t.Errorf("problem = %q, want %q", problem, want)
+	}
+}
+
+// rankAnswers runs a fixed set of searches and matches and renders their
+// answers (ids, scores, totals, facets, explanations) as text.
+func rankAnswers(t *testing.T, ix *Index, docs []Doc) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	viewers := []Viewer{{}, {OrgID: "acme"}, {OrgID: "secret-co"}, {Full: true}}
+	for _, q := range []string{"焊缝气孔", "隔膜 涂层", "钒液流储能", "刀盘", ""} {
+		for _, v := range viewers {
+			for _, kind := range []string{"", KindResult, KindNeed} {
+				r, err := ix.Search(ctx, SearchRequest{Q: q, Kind: kind, Viewer: v, Size: 5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&b, "search %q %v %s total=%d facets=%v next=%q\n", q, v, kind, r.Total, r.Facets, r.Next)
+				for _, h := range r.Hits {
+					// bleve's highlighter may or may not merge adjacent
+					// marks: compare the marked text
+					hl := strings.ReplaceAll(fmt.Sprint(h.Highlights), "</mark><mark>", "")
+					fmt.Fprintf(&b, "  %s:%s %.12f %s\n", h.Kind, h.ID, h.Score, hl)
+				}
+			}
+		}
+	}
+	for _, d := range docs {
+		for _, v := range viewers {
+			var ms []Match
+			var err error
+			if d.Kind == KindNeed {
+				ms, err = ix.MatchNeed(ctx, d, v, 5)
+			} else {
+				ms, err = ix.MatchResult(ctx, d, v, 5)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "match %s %v\n", d.ID, v)
+			for _, m := range ms {
+				fmt.Fprintf(&b, "  %s %.12f %+v\n", m.ID, m.Score, m.Explanation)
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestRankIndexRebuiltOnOpen: the rank index rebuilt from bleve's stored
+// fields on open answers exactly like the one built while indexing.
+func TestRankIndexRebuiltOnOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	clock := WithClock(func() time.Time { return testNow })
+	docs := testDocs()
+	docs = append(docs, Doc{Kind: KindResult, ID: "r4", OrgID: "uni", Title: "焊缝抛丸清理设备", Text: "去除焊缝氧化皮，对气孔无修复作用，仍需后续补焊。",
+		Industry: "laser", SourceRegion: "beijing", TRL: 8, PublishedAt: testNow.Add(-3 * 365 * 24 * time.Hour)})
+	ix, err := Open(dir, testThesaurus(t), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Index(docs...); err != nil {
+		t.Fatal(err)
+	}
+	before := rankAnswers(t, ix, docs)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix2, err := Open(dir, testThesaurus(t), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix2.Close()
+	if ix2.Rebuilt() {
+		t.Fatal("reopened index was rebuilt")
+	}
+	if after := rankAnswers(t, ix2, docs); after != before {
+		t.Errorf("answers differ after reopen\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestRankIndexUpdatesAndCompaction: an index that saw many updates and
+// deletions (and so compactions) answers exactly like one built from the
+// final listings.
+func TestRankIndexUpdatesAndCompaction(t *testing.T) {
+	docs := testDocs()
+	ix := newTestIndex(t, docs...)
+	for round := 0; round < 300; round++ {
+		d := docs[round%len(docs)]
+		d.Title = fmt.Sprintf("%s 第%d版", d.Title, round)
+		if err := ix.Apply([]Doc{d}, nil, int64(round+1)); err != nil {
+			t.Fatal(err)
+		}
+		if round%50 == 7 {
+			if err := ix.Apply(nil, []Key{{Kind: KindResult, ID: "r2"}}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.Apply([]Doc{docs[1]}, nil, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	final := slices.Clone(docs)
+	for i := range final {
+		// the last version of each
+		last := 299 - (299-i)%len(docs)
+		final[i].Title = fmt.Sprintf("%s 第%d版", docs[i].Title, last)
+	}
+	if ix.rx.dead >= 256 && ix.rx.dead*4 >= len(ix.rx.meta) {
+		t.Fatalf("dead slots not compacted: %d of %d", ix.rx.dead, len(ix.rx.meta))
+	}
+	if n, _ := ix.Count(); int(n) != len(docs) {
+		t.Fatalf("count %d, want %d", n, len(docs))
+	}
+	fresh := newTestIndex(t, final...)
+	if got, want := rankAnswers(t, ix, final), rankAnswers(t, fresh, final); got != want {
+		t.Errorf("updated index answers differ from a fresh one\nupdated:\n%s\nfresh:\n%s", got, want)
+	}
+	if ix.rx.live != len(docs) || !reflect.DeepEqual(len(ix.rx.byID), len(docs)) {
+		t.Errorf("live %d, byID %d, want %d", ix.rx.live, len(ix.rx.byID), len(docs))
+	}
+}
+
+// TestLimitationsDoNotMatch: a result that says it does not do X is not
+// matched on X.
+func TestLimitationsDoNotMatch(t *testing.T) {
+	ix := newTestIndex(t,
+		Doc{Kind: KindResult, ID: "shot", OrgID: "u", Title: "铸件抛丸清理设备", Text: "去除铸件表面粘砂和氧化皮，对飞边和毛刺无去除作用，仍需后续打磨。", Industry: "smart-equip"},
+		Doc{Kind: KindResult, ID: "grind", OrgID: "u", Title: "铸件打磨机器人", Text: "自动识别飞边、毛刺并恒力打磨。", Industry: "smart-equip"},
+	)
+	r, err := ix.Search(context.Background(), SearchRequest{Q: "飞边毛刺打磨"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := hitIDs(r); len(ids) == 0 || ids[0] != "result:grind" {
+		t.Errorf("hits %v, want result:grind first", ids)
+	}
+	for _, h := range r.Hits {
+		if h.ID == "shot" && h.Score >= r.Hits[0].Score/2 {
+			t.Errorf("the shot blaster scores %.3f against the grinder's %.3f on what it says it does not do", h.Score, r.Hits[0].Score)
+		}
+	}
+}
