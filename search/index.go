@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +20,7 @@ import (
 // MappingVersion identifies the index mapping and analysis. Bump it whenever
 // fields, analyzers or what the tokenizer emits change: an index written
 // under another version is deleted and rebuilt by Open.
-const MappingVersion = 5
+const MappingVersion = 6
 
 // Kinds of listings held by the index.
 const (
@@ -91,18 +92,18 @@ const docType = "listing"
 var farFuture = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // within int64 nanoseconds
 
 // buildMapping returns the explicit index mapping: the default mapping and
-// dynamic fields disabled, nothing in _all, keyword analyzer for codes,
-// docValues where a listing is filtered, sorted or faceted, BM25 scoring.
+// dynamic fields disabled, nothing in _all, keyword fields for codes,
+// numeric, boolean and date fields, with docValues where a listing is
+// filtered, sorted or faceted.
 //
-// Text fields: title, text, kw (and ctext, ckw for a confidential need) in
-// gse words, stored with term vectors for highlighting.
-//
-// Stored fields: everything the rank index is rebuilt from on open (see
-// rankindex.go): the texts, all_tok/call_tok (gse tokens of the combined
-// texts), org_id, confidential, industry, county, source_region, trl,
-// price, budget, bottleneck, published_at, valid_until. The index
-// directory holds confidential text and must be protected like the
-// database.
+// Texts (title, text, kw; ctext, ckw for a confidential need) are stored
+// with all_tok/call_tok (their gse tokens): the rank index is rebuilt from
+// the stored fields on open. Since MappingVersion 6 bleve does not index
+// the texts: ranking runs on the rank index and highlighting cuts
+// fragments from the stored texts with the same analysis, and bleve's text
+// postings cost 60 % of indexing (segment building and merging) while
+// nothing read them. The index directory holds confidential text and must
+// be protected like the database.
 func buildMapping() *mapping.IndexMappingImpl {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = "bm25"
@@ -153,30 +154,15 @@ func buildMapping() *mapping.IndexMappingImpl {
 	dt(fPublished)
 	dt(fValid)
 
-	text := func(name, analyzer string, store bool) {
-		f := bleve.NewTextFieldMapping()
-		f.Analyzer = analyzer
-		f.Store = store
-		f.IncludeTermVectors = store // locations are needed for highlighting
-		f.IncludeInAll = false
-		f.DocValues = false
-		dm.AddFieldMappingsAt(name, f)
-	}
-	text(fTitle, AnalyzerName, true)
-	text(fText, AnalyzerName, true)
-	text(fKw, AnalyzerName, true)
-	text(fCText, AnalyzerName, true)
-	text(fCKw, AnalyzerName, true)
-	for _, f := range []string{fAllTok, fCAllTok} {
+	// Texts are stored, not indexed: ranking runs on the rank index
+	// (rankindex.go), rebuilt from them on open, and highlights are cut
+	// from them (highlight.go). all_tok/call_tok store the gse tokens of
+	// the combined texts so that the rebuild needs no segmentation.
+	for _, f := range []string{fTitle, fText, fKw, fCText, fCKw, fAllTok, fCAllTok} {
 		sf := bleve.NewTextFieldMapping()
 		sf.Index, sf.Store, sf.IncludeTermVectors, sf.IncludeInAll, sf.DocValues = false, true, false, false, false
 		dm.AddFieldMappingsAt(f, sf)
 	}
-	// Since MappingVersion 5 the combined ranking fields (all, all_u,
-	// all_bg and their confidential twins) are not indexed by bleve:
-	// ranking runs on the rank index (rankindex.go), rebuilt from the
-	// stored fields on open. all_tok/call_tok store the gse tokens of the
-	// combined texts so that the rebuild needs no segmentation.
 
 	im.AddDocumentMapping(docType, dm)
 	im.TypeField = "_type"
@@ -477,16 +463,33 @@ func (ix *Index) Apply(docs []Doc, deletes []Key, seq int64) error {
 	return nil
 }
 
+// rankInputs analyses docs (rankInput), on every core for a batch.
+func rankInputs(docs []Doc) []rankDoc {
+	rds := make([]rankDoc, len(docs))
+	workers := min(runtime.GOMAXPROCS(0), len(docs)/16+1)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(docs); i += workers {
+				rds[i] = rankInput(docs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return rds
+}
+
 // write is one bleve batch (docs, deletes and, if val != nil, the internal
 // key) followed, once bleve has it, by the same change to the rank index.
 func (ix *Index) write(docs []Doc, deletes []Key, key, val []byte) error {
-	rds := make([]rankDoc, len(docs))
-	for i, d := range docs {
+	for _, d := range docs {
 		if err := validDoc(d); err != nil {
 			return err
 		}
-		rds[i] = rankInput(d)
 	}
+	rds := rankInputs(docs)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	b := ix.idx.NewBatch()
@@ -520,8 +523,12 @@ func (ix *Index) SetApplied(seq int64) error {
 	return nil
 }
 
-// Applied returns the last applied outbox sequence (0 if none).
+// Applied returns the last applied outbox sequence (0 if none). It waits
+// for a write in progress: a sequence it returns is in bleve and in the
+// rank index.
 func (ix *Index) Applied() (int64, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	v, err := ix.idx.GetInternal(keyApplied)
 	if err != nil {
 		return 0, fmt.Errorf("search: get applied seq: %w", err)

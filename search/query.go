@@ -5,18 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/registry"
-	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Viewer is who is searching; it decides whether confidential need text
@@ -252,29 +248,6 @@ func (ix *Index) queryTerms(spec textSpec, industry string, p params) (terms []r
 	return terms, words
 }
 
-func termQ(field, term string, boost float64) query.Query {
-	q := bleve.NewTermQuery(term)
-	q.SetField(field)
-	q.SetBoost(boost)
-	return q
-}
-
-// guarded wraps a query on confidential fields so that it matches only
-// what viewer may see: unchanged for Full, restricted to the viewer's own
-// organization otherwise, nil (dropped) for anonymous viewers.
-func guarded(q query.Query, v Viewer) query.Query {
-	if q == nil {
-		return nil
-	}
-	if v.Full {
-		return q
-	}
-	if v.OrgID == "" {
-		return nil
-	}
-	return bleve.NewConjunctionQuery(termQ(fOrg, v.OrgID, 0), q)
-}
-
 // sortFacets orders facet counts by count desc, then value.
 func sortFacets(fc []FacetCount) {
 	sort.SliceStable(fc, func(i, j int) bool {
@@ -384,21 +357,13 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 		out.Next = encodeCursor(off + size)
 		page = page[:size]
 	}
-	var deco map[string]*bsearch.DocumentMatch
-	if text && len(page) > 0 {
-		ids := make([]string, len(page))
-		for i, h := range page {
-			ids[i] = h.id
-		}
-		if deco, err = ix.decorate(ctx, ids, words, r.Viewer, true); err != nil {
-			return nil, err
-		}
-	}
 	for _, h := range page {
 		kind, id := splitDocID(h.id)
 		hit := Hit{Kind: kind, ID: id, Score: h.score}
-		if d := deco[h.id]; d != nil {
-			hit.Highlights = visibleFragments(d.Fragments, d.Fields, r.Viewer)
+		if text {
+			if hit.Highlights, err = ix.highlight(h.id, words, r.Viewer); err != nil {
+				return nil, err
+			}
 		}
 		out.Hits = append(out.Hits, hit)
 	}
@@ -430,83 +395,3 @@ func (rx *rankIndex) feedback(q *rquery, sc *scratch, f *rfilter, p params) stri
 	return b.String()
 }
 
-// decorate finds, for the documents ids, where the word terms occur in the
-// stored fields the viewer may see: highlight fragments (highlight) and
-// term locations (for explanations). Ranking uses the combined fields,
-// which are not stored; this second query on the few shown documents keeps
-// presentation apart from ranking.
-func (ix *Index) decorate(ctx context.Context, ids []string, words []qterm, v Viewer, highlight bool) (map[string]*bsearch.DocumentMatch, error) {
-	var fs []query.Query
-	for _, t := range words {
-		for _, f := range []string{fTitle, fText, fKw} {
-			fs = append(fs, termQ(f, t.term, 1))
-		}
-		for _, f := range []string{fCText, fCKw} {
-			if g := guarded(termQ(f, t.term, 1), v); g != nil {
-				fs = append(fs, g)
-			}
-		}
-	}
-	if len(fs) == 0 || len(ids) == 0 {
-		return nil, nil
-	}
-	q := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), bleve.NewDisjunctionQuery(fs...))
-	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
-	req.Fields = []string{fOrg, fConf}
-	req.IncludeLocations = true
-	if highlight {
-		req.Highlight = bleve.NewHighlightWithStyle("html")
-		req.Highlight.Fields = ix.highlightFields(v)
-	}
-	res, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: decorate: %w", err)
-	}
-	out := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
-	for _, h := range res.Hits {
-		out[h.ID] = h
-	}
-	return out, nil
-}
-
-// highlightFields are the stored fields a viewer may get fragments of.
-func (ix *Index) highlightFields(v Viewer) []string {
-	fs := []string{fTitle, fText, fKw}
-	if v.Full || v.OrgID != "" {
-		fs = append(fs, fCText, fCKw)
-	}
-	return fs
-}
-
-// publicFieldName maps index fields to the names used in Highlights.
-var publicFieldName = map[string]string{fTitle: "title", fText: "text", fKw: "keywords", fCText: "text", fCKw: "keywords"}
-
-// canSeeConfidential reports whether v may see the confidential text of a
-// hit with the given stored fields.
-func canSeeConfidential(fields map[string]interface{}, v Viewer) bool {
-	if v.Full {
-		return true
-	}
-	org, _ := fields[fOrg].(string)
-	return v.OrgID != "" && org == v.OrgID
-}
-
-// visibleFragments keeps the fragments v may see (defence in depth: the
-// query already never matches confidential fields for other viewers).
-func visibleFragments(fr map[string][]string, fields map[string]interface{}, v Viewer) map[string][]string {
-	out := map[string][]string{}
-	for f, frags := range fr {
-		name, ok := publicFieldName[f]
-		if !ok || len(frags) == 0 {
-			continue
-		}
-		if (f == fCText || f == fCKw) && !canSeeConfidential(fields, v) {
-			continue
-		}
-		out[name] = append(out[name], frags...)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
