@@ -394,4 +394,3 @@ func (rx *rankIndex) feedback(q *rquery, sc *scratch, f *rfilter, p params) stri
 	}
 	return b.String()
 }
-
