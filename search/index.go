@@ -20,7 +20,7 @@ import (
 // MappingVersion identifies the index mapping and analysis. Bump it whenever
 // fields, analyzers or what the tokenizer emits change: an index written
 // under another version is deleted and rebuilt by Open.
-const MappingVersion = 6
+const MappingVersion = 7
 
 // Kinds of listings held by the index.
 const (
@@ -70,9 +70,7 @@ const (
 	fModes      = "modes"
 	fTRL        = "trl"
 	fPrice      = "price"
-	fHasPrice   = "has_price"
 	fBudget     = "budget"
-	fHasBudget  = "has_budget"
 	fBottleneck = "bottleneck"
 	fConf       = "confidential"
 	fPublished  = "published_at"
@@ -92,18 +90,20 @@ const docType = "listing"
 var farFuture = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // within int64 nanoseconds
 
 // buildMapping returns the explicit index mapping: the default mapping and
-// dynamic fields disabled, nothing in _all, keyword fields for codes,
-// numeric, boolean and date fields, with docValues where a listing is
-// filtered, sorted or faceted.
+// dynamic fields disabled, nothing in _all; keyword fields for codes (kind,
+// organization, industry, county, source region, modes), with docValues
+// for the ones listings are filtered and faceted by.
 //
-// Texts (title, text, kw; ctext, ckw for a confidential need) are stored
-// with all_tok/call_tok (their gse tokens): the rank index is rebuilt from
-// the stored fields on open. Since MappingVersion 6 bleve does not index
-// the texts: ranking runs on the rank index and highlighting cuts
-// fragments from the stored texts with the same analysis, and bleve's text
-// postings cost 60 % of indexing (segment building and merging) while
-// nothing read them. The index directory holds confidential text and must
-// be protected like the database.
+// Everything else is stored, not indexed: ranking, filters, facets and
+// sorting run on the rank index (rankindex.go), which is rebuilt from the
+// stored fields on open, and highlighting cuts fragments from the stored
+// texts with the same analysis (highlight.go). all_tok/call_tok store the
+// gse tokens of the combined texts so that the rebuild needs no
+// segmentation. Measured at 30,000 listings (search/perf_test.go), bleve's
+// text postings, and then the prefix-coded terms of numbers and dates, were
+// most of indexing (segment building and merging) while nothing read them:
+// 1,944 → 3,051 → 5,626 listings/s. The index directory holds confidential
+// text and must be protected like the database.
 func buildMapping() *mapping.IndexMappingImpl {
 	im := bleve.NewIndexMapping()
 	im.ScoringModel = "bm25"
@@ -127,32 +127,22 @@ func buildMapping() *mapping.IndexMappingImpl {
 	kw(fRegion, true, true)
 	kw(fModes, false, false)
 
-	num := func(name string, dv bool) {
-		f := bleve.NewNumericFieldMapping()
-		f.Store, f.DocValues, f.IncludeInAll = true, dv, false
+	// Numbers, flags and dates are stored for the rank index, not
+	// indexed: nothing asks bleve to filter or sort by them, and their
+	// prefix-coded terms were a third of segment building and merging.
+	stored := func(name string, f *mapping.FieldMapping) {
+		f.Index, f.Store, f.DocValues, f.IncludeInAll = false, true, false, false
 		dm.AddFieldMappingsAt(name, f)
 	}
-	num(fTRL, true)
-	num(fPrice, true)
-	num(fBudget, true)
-
-	boolean := func(name string, store bool) {
-		f := bleve.NewBooleanFieldMapping()
-		f.Store, f.DocValues, f.IncludeInAll = store, false, false
-		dm.AddFieldMappingsAt(name, f)
+	for _, name := range []string{fTRL, fPrice, fBudget} {
+		stored(name, bleve.NewNumericFieldMapping())
 	}
-	boolean(fHasPrice, false)
-	boolean(fHasBudget, false)
-	boolean(fBottleneck, true)
-	boolean(fConf, true)
-
-	dt := func(name string) {
-		f := bleve.NewDateTimeFieldMapping()
-		f.Store, f.DocValues, f.IncludeInAll = true, true, false
-		dm.AddFieldMappingsAt(name, f)
+	for _, name := range []string{fBottleneck, fConf} {
+		stored(name, bleve.NewBooleanFieldMapping())
 	}
-	dt(fPublished)
-	dt(fValid)
+	for _, name := range []string{fPublished, fValid} {
+		stored(name, bleve.NewDateTimeFieldMapping())
+	}
 
 	// Texts are stored, not indexed: ranking runs on the rank index
 	// (rankindex.go), rebuilt from them on open, and highlights are cut
@@ -326,8 +316,6 @@ func (d Doc) fields(rd *rankDoc) map[string]interface{} {
 		fTRL:        float64(d.TRL),
 		fBottleneck: d.Bottleneck,
 		fConf:       rd.conf,
-		fHasPrice:   d.PriceUnits != nil,
-		fHasBudget:  d.BudgetUnits != nil,
 		fTitle:      rd.title,
 	}
 	setKw := func(name, v string) {

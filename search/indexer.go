@@ -244,33 +244,58 @@ func (x *Indexer) Reindex(ctx context.Context, progress func(done, total int)) e
 			x.Log.Info("search index: resuming rebuild", "kind", kind, "after", after, "done", done)
 		}
 	}
-	for _, k := range []string{KindNeed, KindResult} {
-		if kind == KindResult && k == KindNeed {
-			continue
+	// The next batch is read from the database while the current one is
+	// indexed.
+	type batch struct {
+		kind string
+		docs []Doc
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	go func() {
+		defer close(batches)
+		for _, k := range []string{KindNeed, KindResult} {
+			if kind == KindResult && k == KindNeed {
+				continue
+			}
+			from := after
+			if k != kind {
+				from = ""
+			}
+			for {
+				docs, err := x.Src.Scan(ctx, k, from, 500)
+				if err == nil && len(docs) == 0 {
+					break
+				}
+				select {
+				case batches <- batch{k, docs, err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+				from = docs[len(docs)-1].ID
+			}
 		}
-		if k != kind {
-			after = ""
+	}()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
 		}
-		for {
-			docs, err := x.Src.Scan(ctx, k, after, 500)
-			if err != nil {
-				return err
-			}
-			if len(docs) == 0 {
-				break
-			}
-			after = docs[len(docs)-1].ID
-			done += len(docs)
-			// the documents and the cursor in one batch (atomic, one write)
-			if err := x.Index.indexWith(docs, []byte(reindexCursorKey), []byte(k+"|"+strconv.Itoa(done)+"|"+after)); err != nil {
-				return err
-			}
-			if progress != nil {
-				progress(done, total)
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+		last := b.docs[len(b.docs)-1].ID
+		done += len(b.docs)
+		// the documents and the cursor in one batch (atomic, one write)
+		if err := x.Index.indexWith(b.docs, []byte(reindexCursorKey), []byte(b.kind+"|"+strconv.Itoa(done)+"|"+last)); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(done, total)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 	if err := x.Index.idx.DeleteInternal([]byte(reindexCursorKey)); err != nil {

@@ -238,24 +238,12 @@ func (rx *rankIndex) candidate(s uint32) candidate {
 // see, longest first, and those of them that came from the thesaurus
 // (read lock held).
 func (rx *rankIndex) matchedWords(s uint32, words []qterm, v Viewer) ([]string, []ThesaurusHit) {
-	m := &rx.meta[s]
-	ids, conf := m.terms, false
-	if rx.flags[s]&flConf != 0 && canSee(v, rx.strs[m.org]) {
-		ids, conf = m.cterms, true
-	}
+	ids, conf := rx.viewTerms(s, v)
 	var terms []string
 	var hits []ThesaurusHit
 	seen := map[string]bool{}
 	for _, w := range words {
-		if seen[w.term] {
-			continue
-		}
-		id, ok := rx.dict[termKey(conf, famWord, w.term)]
-		if !ok {
-			continue
-		}
-		i := sort.Search(len(ids), func(i int) bool { return ids[i] >= id })
-		if i == len(ids) || ids[i] != id {
+		if seen[w.term] || !rx.holds(ids, conf, famWord, w.term) {
 			continue
 		}
 		seen[w.term] = true

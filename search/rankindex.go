@@ -1,6 +1,7 @@
 package search
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
 	"sort"
@@ -70,7 +71,61 @@ type slotMeta struct {
 	published, valid         int64 // unix nanoseconds
 	title                    string
 	kws                      []string // public keywords
-	terms, cterms            []uint32 // term ids of the public and conf views, ascending
+	terms, cterms            idList   // term ids of the public and conf views
+}
+
+// idList is an ascending list of term ids, delta- and varint-encoded (a
+// listing holds ~150 terms: 4 bytes each plain, ~1.5 encoded).
+type idList []byte
+
+func encodeIDs(ids []uint32) idList {
+	slices.Sort(ids)
+	out := make([]byte, 0, len(ids)*2)
+	prev := uint32(0)
+	for _, id := range ids {
+		out = binary.AppendUvarint(out, uint64(id-prev))
+		prev = id
+	}
+	return slices.Clip(out)
+}
+
+// each calls f with every id, in order.
+func (l idList) each(f func(id uint32)) {
+	id := uint32(0)
+	for i := 0; i < len(l); {
+		d, n := binary.Uvarint(l[i:])
+		i += n
+		id += uint32(d)
+		f(id)
+	}
+}
+
+// ids decodes the list.
+func (l idList) ids() []uint32 {
+	out := make([]uint32, 0, len(l))
+	l.each(func(id uint32) { out = append(out, id) })
+	return out
+}
+
+// viewTerms returns the term ids of the view of slot s that v may see:
+// the conf view of a confidential need for Full viewers and its own
+// organization, the public view otherwise (read lock held).
+func (rx *rankIndex) viewTerms(s uint32, v Viewer) (ids []uint32, conf bool) {
+	m := &rx.meta[s]
+	if rx.flags[s]&flConf != 0 && canSee(v, rx.strs[m.org]) {
+		return m.cterms.ids(), true
+	}
+	return m.terms.ids(), false
+}
+
+// holds reports whether ids (ascending) holds term key.
+func (rx *rankIndex) holds(ids []uint32, conf bool, fam int, term string) bool {
+	id, ok := rx.dict[termKey(conf, fam, term)]
+	if !ok {
+		return false
+	}
+	_, found := slices.BinarySearch(ids, id)
+	return found
 }
 
 // rankDoc is the analysed form of one listing: what the rank index holds.
@@ -285,11 +340,9 @@ func (rx *rankIndex) addLocked(rd *rankDoc) {
 		}
 		return ids
 	}
-	m.terms = append(post(false, famChar, rd.pubChars), post(false, famWord, rd.pubWords)...)
-	sortIDs(m.terms)
+	m.terms = encodeIDs(append(post(false, famChar, rd.pubChars), post(false, famWord, rd.pubWords)...))
 	if rd.conf {
-		m.cterms = append(post(true, famChar, rd.confChars), post(true, famWord, rd.confWords)...)
-		sortIDs(m.cterms)
+		m.cterms = encodeIDs(append(post(true, famChar, rd.confChars), post(true, famWord, rd.confWords)...))
 	}
 	rx.meta = append(rx.meta, m)
 	rx.flags = append(rx.flags, fl)
@@ -315,8 +368,6 @@ func unixNano(t time.Time, zero int64) int64 {
 	return t.UnixNano()
 }
 
-func sortIDs(ids []uint32) { slices.Sort(ids) }
-
 // kill marks slot s dead.
 func (rx *rankIndex) kill(s uint32) {
 	if rx.flags[s]&flLive == 0 {
@@ -325,12 +376,12 @@ func (rx *rankIndex) kill(s uint32) {
 	rx.flags[s] &^= flLive
 	m := &rx.meta[s]
 	need := rx.flags[s]&flResult == 0
-	for _, id := range m.terms {
+	m.terms.each(func(id uint32) {
 		rx.lists[id].df--
 		if need {
 			rx.lists[id].dfN--
 		}
-	}
+	})
 	if need {
 		rx.needs--
 	}
@@ -668,15 +719,15 @@ func (h *hubQuery) score(rx *rankIndex, s uint32) float64 {
 	m := &rx.meta[s]
 	k := h.kA + h.kB*float64(rx.lens[famChar][s])
 	sum, matched := 0.0, 0
-	for _, id := range m.terms {
+	m.terms.each(func(id uint32) {
 		w := h.w[id]
 		if w == 0 {
-			continue
+			return
 		}
 		tf := tfRoot(rx.lists[id].tf(s))
 		sum += w * bm25K1 * tf / (tf + k)
 		matched++
-	}
+	})
 	return sum * float64(matched) / float64(h.n)
 }
 

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"sort"
 	"strings"
 )
 
@@ -39,20 +38,9 @@ func (ix *Index) Matches(ctx context.Context, req SearchRequest, kind, id string
 	if len(terms) == 0 {
 		return true, nil
 	}
-	m := &rx.meta[s]
-	ids, conf := m.terms, false
-	if rx.flags[s]&flConf != 0 && canSee(req.Viewer, rx.strs[m.org]) {
-		ids, conf = m.cterms, true
-	}
+	ids, conf := rx.viewTerms(s, req.Viewer)
 	for _, t := range terms {
-		if t.w <= 0 {
-			continue
-		}
-		tid, ok := rx.dict[termKey(conf, t.fam, t.term)]
-		if !ok {
-			continue
-		}
-		if i := sort.Search(len(ids), func(i int) bool { return ids[i] >= tid }); i < len(ids) && ids[i] == tid {
+		if t.w > 0 && rx.holds(ids, conf, t.fam, t.term) {
 			return true, nil
 		}
 	}
