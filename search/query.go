@@ -130,7 +130,7 @@ type params struct {
 // defaultParams are the weights of Search (short queries).
 var defaultParams = params{
 	wWord: 0.1, wChar: 1,
-	expBoost: 0.4, expOtherIndustry: 0.5,
+	expBoost: 0.8, expOtherIndustry: 0.5,
 	priorNoIndustry: 0.5,
 	prfK:            5, prfW: 0.2, prfTitle: true,
 }

@@ -30,9 +30,9 @@ func tuneConfigs() []tuneConfig {
 			p.expBoost = 0
 		}
 	})
-	add("expansion boost 1.0", func(m *matchParams) {
+	add("expansion boost 0.4", func(m *matchParams) {
 		for _, p := range []*params{&m.text, &m.search, &m.reverse} {
-			p.expBoost = 1
+			p.expBoost = 0.4
 		}
 	})
 	add("no structured fit", func(m *matchParams) {
