@@ -1,6 +1,7 @@
 package search
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"math"
@@ -78,8 +79,9 @@ type matchParams struct {
 	trlMeets, trlNear, trlBelow           float64
 	budWithin, budNear, budOver           float64
 	fresh, old                            float64
-	// hub: share of a result's score against the needs' centroid taken
-	// off its text score in MatchNeed (0 = off; see rankIndex.hub)
+	// hub: share of a result's hub score (its mean score against its
+	// nearest needs) taken off its text score in MatchNeed (0 = off; see
+	// hub.go)
 	hub float64
 }
 
@@ -112,7 +114,7 @@ var defaultMatchParams = matchParams{
 	trlMeets: 1, trlNear: 0.95, trlBelow: 0.85,
 	budWithin: 1, budNear: 0.95, budOver: 0.8,
 	fresh: 1, old: 0.95,
-	hub: 0.5,
+	hub: 0.3,
 }
 
 // scoreHalf is the text score mapped to relevance 0.5.
@@ -182,26 +184,40 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 	rx.accumulate(q, viewer, sc)
 	f := rx.filter(now.UnixNano(), target, "", "", "", 0, nil, nil)
 	self := docID(src.Kind, src.ID)
-	var hub *hubQuery
+	// best-first: candidates by text relevance, which bounds the final
+	// score (the hub penalty and every fit effect only lower it), so the
+	// hub and fits are computed only while a candidate can still enter
+	var hub *hubScorer
 	if target == KindResult && mp.hub > 0 {
-		hub = rx.hub()
+		hub = rx.hubScorer()
 	}
-	col := newCollector(rx, limit)
+	// a max-heap by text score, then slot
+	cs := &sliceHeap[cand]{less: func(a, b cand) bool {
+		if a.ts != b.ts {
+			return a.ts > b.ts
+		}
+		return a.s < b.s
+	}}
 	for s := uint32(0); s < n; s++ {
 		ts := q.textScore(sc, s)
-		if ts == 0 {
+		if ts == 0 || !rx.keep(f, s) || rx.meta[s].id == self {
 			continue
 		}
-		rel := ts / (ts + scoreHalf)
-		if col.beaten(rel) || !rx.keep(f, s) || rx.meta[s].id == self {
-			continue // the hub penalty and every fit effect lower the score: rel bounds it
+		cs.hs = append(cs.hs, cand{s, ts})
+	}
+	heap.Init(cs)
+	col := newCollector(rx, limit)
+	for cs.Len() > 0 {
+		c := heap.Pop(cs).(cand)
+		ts := c.ts
+		if col.beaten(ts / (ts + scoreHalf)) {
+			break
 		}
 		if hub != nil {
-			ts = max(0, ts-mp.hub*hub.score(rx, s))
-			rel = ts / (ts + scoreHalf)
+			ts = max(0, ts-mp.hub*hub.score(c.s))
 		}
-		ind, trl, bud, fr := ix.fits(src, target, rx.candidate(s), now, mp)
-		col.offer(ranked{slot: s, score: math.Min(1, rel*ind.Effect*trl.Effect*bud.Effect*fr.Effect)})
+		ind, trl, bud, fr := ix.fits(src, target, rx.candidate(c.s), now, mp)
+		col.offer(ranked{slot: c.s, score: math.Min(1, ts/(ts+scoreHalf)*ind.Effect*trl.Effect*bud.Effect*fr.Effect)})
 	}
 	out := make([]Match, 0, limit)
 	for _, h := range col.sorted() {
@@ -213,6 +229,12 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 		out = append(out, Match{Kind: kind, ID: id, Score: h.score, Explanation: ex})
 	}
 	return out, nil
+}
+
+// cand is a match candidate and its text score.
+type cand struct {
+	s  uint32
+	ts float64
 }
 
 // candidate is slot s's structured fields (read lock held).

@@ -101,17 +101,17 @@ func (rx *rankIndex) better(a, b ranked) bool {
 	return rx.meta[a.slot].id < rx.meta[b.slot].id
 }
 
-// topHeap is a min-heap of the best hits (its root is the worst kept).
-type topHeap struct {
-	rx *rankIndex
-	hs []ranked
+// sliceHeap is a container/heap over a slice ordered by less.
+type sliceHeap[T any] struct {
+	hs   []T
+	less func(a, b T) bool
 }
 
-func (h *topHeap) Len() int           { return len(h.hs) }
-func (h *topHeap) Less(i, j int) bool { return h.rx.better(h.hs[j], h.hs[i]) }
-func (h *topHeap) Swap(i, j int)      { h.hs[i], h.hs[j] = h.hs[j], h.hs[i] }
-func (h *topHeap) Push(x any)         { h.hs = append(h.hs, x.(ranked)) }
-func (h *topHeap) Pop() any {
+func (h *sliceHeap[T]) Len() int           { return len(h.hs) }
+func (h *sliceHeap[T]) Less(i, j int) bool { return h.less(h.hs[i], h.hs[j]) }
+func (h *sliceHeap[T]) Swap(i, j int)      { h.hs[i], h.hs[j] = h.hs[j], h.hs[i] }
+func (h *sliceHeap[T]) Push(x any)         { h.hs = append(h.hs, x.(T)) }
+func (h *sliceHeap[T]) Pop() any {
 	x := h.hs[len(h.hs)-1]
 	h.hs = h.hs[:len(h.hs)-1]
 	return x
@@ -119,12 +119,14 @@ func (h *topHeap) Pop() any {
 
 // collector keeps the best k of the offered hits.
 type collector struct {
-	k int
-	h topHeap
+	k  int
+	rx *rankIndex
+	h  sliceHeap[ranked] // min-heap: its root is the worst kept
 }
 
 func newCollector(rx *rankIndex, k int) *collector {
-	return &collector{k: k, h: topHeap{rx: rx, hs: make([]ranked, 0, min(k, 1024))}}
+	return &collector{k: k, rx: rx, h: sliceHeap[ranked]{hs: make([]ranked, 0, min(k, 1024)),
+		less: func(a, b ranked) bool { return rx.better(b, a) }}}
 }
 
 // full reports whether bound cannot enter the kept hits (a score of at
@@ -141,7 +143,7 @@ func (c *collector) offer(r ranked) {
 		heap.Push(&c.h, r)
 		return
 	}
-	if c.h.rx.better(r, c.h.hs[0]) {
+	if c.rx.better(r, c.h.hs[0]) {
 		c.h.hs[0] = r
 		heap.Fix(&c.h, 0)
 	}

@@ -48,7 +48,6 @@ type plist struct {
 	slots []uint32
 	tfs   []uint16
 	df    int32 // live listings holding the term (public view lists)
-	dfN   int32 // ... of them needs
 }
 
 // Slot flags.
@@ -70,8 +69,9 @@ type slotMeta struct {
 	price, budget            int64
 	published, valid         int64 // unix nanoseconds
 	title                    string
-	kws                      []string // public keywords
-	terms, cterms            idList   // term ids of the public and conf views
+	kws                      []string  // public keywords
+	terms, cterms            idList    // term ids of the public and conf views
+	qw                       []hubTerm // needs: their public matching query (see hub.go)
 }
 
 // idList is an ascending list of term ids, delta- and varint-encoded (a
@@ -140,7 +140,8 @@ type rankDoc struct {
 	price, budget                 *int64
 	published, valid              time.Time
 	title                         string
-	kws                           []string // public keywords ("" for a confidential need)
+	kws                           []string           // public keywords ("" for a confidential need)
+	queryW                        map[string]float64 // needs: character weights of their public matching query
 	pubChars, confChars           map[string]int
 	pubWords, confWords           map[string]int
 	pubLen, confLen               [nFam]uint32
@@ -160,15 +161,19 @@ type rankIndex struct {
 	live      int
 	needs     int // live needs
 	dead      int
-	chars     []uint32     // term ids of the public character lists
-	confSlots []uint32     // slots of confidential needs (dead ones too until compaction)
-	sumLen    [nFam]uint64 // public view lengths of live slots
+	confSlots []uint32
+	hubMod    uint32                  // sample modulus of the hub needs (see hub.go)
+	hubPost   map[uint32][]hubPosting // character term id -> sampled needs holding it
+	hubSlots  []uint32                // sampled needs' slots (dead ones too until rebuilt)
+	hubMu     sync.Mutex              // guards hubCache (filled by readers)
+	hubCache  map[uint32]float64      // result slot -> hub score, for the current content     // slots of confidential needs (dead ones too until compaction)
+	sumLen    [nFam]uint64            // public view lengths of live slots
 	names     map[string]uint32
 	strs      []string // interned strings, [0] = ""
 }
 
 func newRankIndex() *rankIndex {
-	return &rankIndex{dict: map[string]uint32{}, byID: map[string]uint32{}, names: map[string]uint32{"": 0}, strs: []string{""}}
+	return &rankIndex{dict: map[string]uint32{}, byID: map[string]uint32{}, names: map[string]uint32{"": 0}, strs: []string{""}, hubMod: 1}
 }
 
 // termKey is the dictionary key of term in family f, public or conf view.
@@ -232,6 +237,9 @@ func rankInput(d Doc) rankDoc {
 		industry: d.Industry, county: d.County, region: d.SourceRegion, trl: d.TRL, price: d.PriceUnits,
 		budget: d.BudgetUnits, published: d.PublishedAt, valid: d.ValidUntil, title: capText(d.Title)}
 	full := combinedText(d.Kind, capText(d.Title), kws, capText(d.Text))
+	if d.Kind == KindNeed {
+		rd.queryW = needQueryWeights(Doc{Kind: KindNeed, Title: capText(d.Title), Text: capText(d.Text), Keywords: kws, Confidential: conf})
+	}
 	if conf {
 		rd.analyse(capText(d.Title), full, Tokens(capText(d.Title)), Tokens(full))
 	} else {
@@ -285,6 +293,12 @@ func (rx *rankIndex) apply(rds []rankDoc, ids []string) {
 		rx.addLocked(&rds[i])
 	}
 	rx.maybeCompact()
+	if wantHubMod(rx.needs) != rx.hubMod {
+		rx.hubRebuild()
+	}
+	rx.hubMu.Lock()
+	rx.hubCache = nil
+	rx.hubMu.Unlock()
 }
 
 func (rx *rankIndex) addLocked(rd *rankDoc) {
@@ -323,18 +337,12 @@ func (rx *rankIndex) addLocked(rd *rankDoc) {
 			id, known := rx.dict[string(kb)] // no allocation for the lookup
 			if !known {
 				id = rx.termID(string(kb))
-				if !conf && f == famChar {
-					rx.chars = append(rx.chars, id)
-				}
 			}
 			l := &rx.lists[id]
 			l.slots = append(l.slots, s)
 			l.tfs = append(l.tfs, uint16(min(n, math.MaxUint16)))
 			if !conf {
 				l.df++
-				if need {
-					l.dfN++
-				}
 			}
 			ids = append(ids, id)
 		}
@@ -358,6 +366,8 @@ func (rx *rankIndex) addLocked(rd *rankDoc) {
 	rx.live++
 	if need {
 		rx.needs++
+		rx.meta[s].qw = rx.hubTerms(rd.queryW)
+		rx.hubAdd(s)
 	}
 }
 
@@ -376,12 +386,7 @@ func (rx *rankIndex) kill(s uint32) {
 	rx.flags[s] &^= flLive
 	m := &rx.meta[s]
 	need := rx.flags[s]&flResult == 0
-	m.terms.each(func(id uint32) {
-		rx.lists[id].df--
-		if need {
-			rx.lists[id].dfN--
-		}
-	})
+	m.terms.each(func(id uint32) { rx.lists[id].df-- })
 	if need {
 		rx.needs--
 	}
@@ -467,6 +472,7 @@ func (rx *rankIndex) compact() {
 		}
 	}
 	rx.confSlots = confSlots
+	rx.hubRebuild()
 	rx.dead = 0
 }
 
@@ -665,70 +671,6 @@ func (q *rquery) textScore(sc *scratch, s uint32) float64 {
 		return 0
 	}
 	return sc.acc[s] * float64(sc.cnt[s]) / float64(q.n)
-}
-
-// hubQuery is the centroid of the needs' character analysis: every
-// character weighted by the share of needs holding it. A listing that
-// scores high against it is written in the vocabulary every need uses
-// (the trade's context: 村镇, 设备, 运行, 操作…) and so scores moderately
-// against every need: a hub. MatchNeed subtracts a share of its hub score
-// from the text score (hubness reduction, as in cross-domain retrieval).
-type hubQuery struct {
-	w      []float64 // by term id: weight · idf² · qnorm (0 = not in the centroid)
-	n      int       // centroid terms (coord denominator)
-	kA, kB float64
-}
-
-// hub resolves the needs' centroid (read lock held); nil without needs.
-func (rx *rankIndex) hub() *hubQuery {
-	if rx.needs == 0 {
-		return nil
-	}
-	h := &hubQuery{w: make([]float64, len(rx.lists))}
-	n := uint64(rx.live)
-	sumSq := 0.0
-	for _, id := range rx.chars {
-		l := &rx.lists[id]
-		if l.dfN <= 0 {
-			continue
-		}
-		w := float64(l.dfN) / float64(rx.needs)
-		id2 := idf(n, uint64(l.df))
-		sumSq += (w * id2) * (w * id2)
-		h.w[id] = w * id2 * id2
-		h.n++
-	}
-	if sumSq == 0 {
-		return nil
-	}
-	qn := 1 / math.Sqrt(sumSq)
-	for i := range h.w {
-		h.w[i] *= qn
-	}
-	avg := float64(rx.sumLen[famChar]) / float64(max(rx.live, 1))
-	if avg <= 0 {
-		avg = 1
-	}
-	h.kA, h.kB = bm25K1*(1-bm25B), bm25K1*bm25B/avg
-	return h
-}
-
-// score is slot s's public view scored against the centroid (read lock
-// held).
-func (h *hubQuery) score(rx *rankIndex, s uint32) float64 {
-	m := &rx.meta[s]
-	k := h.kA + h.kB*float64(rx.lens[famChar][s])
-	sum, matched := 0.0, 0
-	m.terms.each(func(id uint32) {
-		w := h.w[id]
-		if w == 0 {
-			return
-		}
-		tf := tfRoot(rx.lists[id].tf(s))
-		sum += w * bm25K1 * tf / (tf + k)
-		matched++
-	})
-	return sum * float64(matched) / float64(h.n)
 }
 
 // tf returns slot s's term frequency in l (0 if absent); postings are in

@@ -184,3 +184,63 @@ func TestLimitationsDoNotMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestHubPenalty: a result written in the context every need of a trade
+// shares (a hub) loses ground to one that addresses the need's problem.
+func TestHubPenalty(t *testing.T) {
+	ctx := context.Background()
+	ctxText := "村镇集中供水站由管水员操作，设备运行要简单，运行费用要低。"
+	needs := []Doc{
+		{Kind: KindNeed, ID: "fluoride", OrgID: "o1", Title: "村镇供水站饮水氟超标", Text: ctxText + "深井水含氟超标。", Industry: "low-carbon"},
+		{Kind: KindNeed, ID: "hardness", OrgID: "o2", Title: "村镇供水站水硬度高", Text: ctxText + "水的硬度高，管道结垢。", Industry: "low-carbon"},
+		{Kind: KindNeed, ID: "turbid", OrgID: "o3", Title: "村镇供水站浊度超标", Text: ctxText + "雨季浊度超标。", Industry: "low-carbon"},
+		{Kind: KindNeed, ID: "iron", OrgID: "o4", Title: "村镇供水站铁锰超标", Text: ctxText + "地下水铁锰超标，发黄。", Industry: "low-carbon"},
+	}
+	results := []Doc{
+		{Kind: KindResult, ID: "hub", OrgID: "u", Title: "村镇集中供水站运行管理", Text: ctxText + "提供运行管理平台。", Industry: "low-carbon"},
+		{Kind: KindResult, ID: "defluoride", OrgID: "u", Title: "除氟吸附剂", Text: "吸附去除水中氟化物。", Industry: "low-carbon"},
+	}
+	ix := newTestIndex(t, append(needs, results...)...)
+	rx := ix.rx
+	h := rx.hubScorer()
+	hubOf := func(id string) float64 { return h.compute(rx.byID[docID(KindResult, id)]) }
+	if a, b := hubOf("hub"), hubOf("defluoride"); a <= 2*b {
+		t.Errorf("hub scores: context-only result %.4f, specific result %.4f; want the first well above", a, b)
+	}
+	ratio := func(mp matchParams) float64 {
+		ms, err := ix.match(ctx, needs[0], KindResult, Viewer{}, 2, mp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := map[string]float64{}
+		for _, m := range ms {
+			sc[m.ID] = m.Score
+		}
+		return sc["hub"] / sc["defluoride"]
+	}
+	off := defaultMatchParams
+	off.hub = 0
+	if with, without := ratio(defaultMatchParams), ratio(off); with > 0.8*without {
+		t.Errorf("score of the context-only result over the specific one: %.3f with the hub penalty, %.3f without; want it lower by a fifth at least", with, without)
+	}
+}
+
+func TestHubSample(t *testing.T) {
+	for _, tc := range []struct {
+		needs int
+		mod   uint32
+	}{{0, 1}, {hubSample, 1}, {hubSample + 1, 2}, {4 * hubSample, 4}, {4*hubSample + 1, 8}} {
+		if got := wantHubMod(tc.needs); got != tc.mod {
+			t.Errorf("wantHubMod(%d) = %d, want %d", tc.needs, got, tc.mod)
+		}
+	}
+	in := 0
+	for i := 0; i < 8000; i++ {
+		if hubSampled(fmt.Sprintf("need:%d", i), 8) {
+			in++
+		}
+	}
+	if in < 800 || in > 1200 {
+		t.Errorf("modulus 8 sampled %d of 8000 needs, want about 1000", in)
+	}
+}

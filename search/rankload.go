@@ -201,6 +201,13 @@ func rankFromStored(id string, doc index.Document) (rankDoc, error) {
 	if v, ok := one(fValid); ok && !v.t.Equal(farFuture) {
 		rd.valid = v.t
 	}
+	if kind == KindNeed {
+		need := Doc{Kind: KindNeed, Title: rd.title, Text: text(fText), Keywords: list(fKw), Confidential: rd.conf}
+		if rd.conf {
+			need.Text, need.Keywords = text(fCText), list(fCKw)
+		}
+		rd.queryW = needQueryWeights(need)
+	}
 	if rd.conf {
 		full := combinedText(kind, rd.title, list(fCKw), text(fCText))
 		rd.analyse(rd.title, full, strings.Fields(text(fAllTok)), strings.Fields(text(fCAllTok)))

@@ -16,8 +16,8 @@ func tuneConfigs() []tuneConfig {
 	}
 	add("final", func(*matchParams) {})
 	add("no hub penalty", func(m *matchParams) { m.hub = 0 })
-	add("hub 0.5", func(m *matchParams) { m.hub = 0.5 })
 	add("hub 0.2", func(m *matchParams) { m.hub = 0.2 })
+	add("hub 0.4", func(m *matchParams) { m.hub = 0.4 })
 	add("match: words 0.1 too", func(m *matchParams) { m.text.wWord = 0.1 })
 	add("reverse: chars only", func(m *matchParams) { m.reverse.wWord = 0 })
 	add("no discourse roles (need text ×1)", func(m *matchParams) { m.wWish, m.wContext = 1, 1 })

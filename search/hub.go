@@ -1,0 +1,234 @@
+package search
+
+import (
+	"hash/fnv"
+	"math"
+	"sort"
+)
+
+// Hubness reduction for MatchNeed.
+//
+// Some results score moderately against every need: their text is written
+// in the context every need of a trade shares (村镇供水站, 管水员, 运行费用…)
+// rather than in terms of one problem. Such "hubs" crowd the top of many
+// needs' matches. As in cross-domain nearest-neighbour retrieval (CSLS),
+// MatchNeed takes off a result's text score a share of its hub score: the
+// mean of its hubK best text scores against all needs — each need scored
+// as MatchNeed would score it, by its public matching query (sourceSpec
+// for an anonymous viewer: a confidential need by its title only).
+//
+// To keep this cheap at scale the needs are a fixed sample: those whose
+// id hashes to 0 modulo hubMod, hubMod the smallest power of two that
+// keeps the sample at most hubSample needs (every need below that). The
+// sample depends on the set of needs only, so answers depend on the index's
+// content, not on its history.
+const (
+	hubK      = 3
+	hubSample = 256
+)
+
+// hubTerm is one character of a need's matching query and its weight.
+type hubTerm struct {
+	id uint32
+	w  float32
+}
+
+// hubPosting is a sampled need holding a character (its position in
+// rankIndex.hubSlots), with the character's weight.
+type hubPosting struct {
+	pos uint32
+	w   float32
+}
+
+// needQueryWeights are the character weights of need's public matching
+// query (what MatchNeed scores results with for an anonymous viewer).
+func needQueryWeights(need Doc) map[string]float64 {
+	return charWeights(sourceSpec(need, Viewer{}, defaultMatchParams))
+}
+
+// charWeights weighs each character of spec by the heaviest part it
+// occurs in.
+func charWeights(spec textSpec) map[string]float64 {
+	um := map[string]float64{}
+	for _, part := range spec.parts {
+		if part.text == "" {
+			continue
+		}
+		for _, t := range unigrams(part.text) {
+			um[t] = math.Max(um[t], part.w)
+		}
+	}
+	return um
+}
+
+func hubSampled(id string, mod uint32) bool {
+	if mod <= 1 {
+		return true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return h.Sum32()%mod == 0
+}
+
+// wantHubMod is the sample modulus for n needs.
+func wantHubMod(n int) uint32 {
+	mod := uint32(1)
+	for n > int(mod)*hubSample {
+		mod *= 2
+	}
+	return mod
+}
+
+// queryTerms resolves a need's query weights to term ids (write lock held).
+func (rx *rankIndex) hubTerms(w map[string]float64) []hubTerm {
+	out := make([]hubTerm, 0, len(w))
+	for t, x := range w {
+		if id, ok := rx.dict[termKey(false, famChar, t)]; ok {
+			out = append(out, hubTerm{id: id, w: float32(x)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// hubAdd posts need slot s if it is in the sample (write lock held).
+func (rx *rankIndex) hubAdd(s uint32) {
+	m := &rx.meta[s]
+	if len(m.qw) == 0 || !hubSampled(m.id, rx.hubMod) {
+		return
+	}
+	if rx.hubPost == nil {
+		rx.hubPost = map[uint32][]hubPosting{}
+	}
+	pos := uint32(len(rx.hubSlots))
+	for _, t := range m.qw {
+		rx.hubPost[t.id] = append(rx.hubPost[t.id], hubPosting{pos: pos, w: t.w})
+	}
+	rx.hubSlots = append(rx.hubSlots, s)
+}
+
+// hubRebuild rebuilds the sample's postings, with the modulus the number
+// of needs calls for (write lock held).
+func (rx *rankIndex) hubRebuild() {
+	rx.hubMod = wantHubMod(rx.needs)
+	rx.hubPost, rx.hubSlots = nil, nil
+	for s := range rx.meta {
+		if rx.flags[s]&flLive != 0 && rx.flags[s]&flResult == 0 {
+			rx.hubAdd(uint32(s))
+		}
+	}
+}
+
+// hubScorer scores results against the sampled needs for one query (read
+// lock held).
+type hubScorer struct {
+	rx     *rankIndex
+	live   []bool // by position in hubSlots
+	qnorm  []float64
+	n      []int
+	acc    []float64
+	cnt    []int
+	idf2   map[uint32]float64
+	kA, kB float64
+}
+
+func (rx *rankIndex) hubScorer() *hubScorer {
+	n := len(rx.hubSlots)
+	if n == 0 {
+		return nil
+	}
+	h := &hubScorer{rx: rx, idf2: map[uint32]float64{}, live: make([]bool, n),
+		qnorm: make([]float64, n), n: make([]int, n), acc: make([]float64, n), cnt: make([]int, n)}
+	for i, s := range rx.hubSlots {
+		if rx.flags[s]&flLive == 0 {
+			continue
+		}
+		h.live[i] = true
+		sum := 0.0
+		for _, t := range rx.meta[s].qw {
+			if rx.lists[t.id].df <= 0 {
+				continue
+			}
+			x := float64(t.w) * float64(t.w) * h.idfSq(t.id)
+			sum += x
+			h.n[i]++
+		}
+		if sum > 0 {
+			h.qnorm[i] = 1 / math.Sqrt(sum)
+		}
+	}
+	avg := float64(rx.sumLen[famChar]) / float64(max(rx.live, 1))
+	if avg <= 0 {
+		avg = 1
+	}
+	h.kA, h.kB = bm25K1*(1-bm25B), bm25K1*bm25B/avg
+	return h
+}
+
+func (h *hubScorer) idfSq(id uint32) float64 {
+	if v, ok := h.idf2[id]; ok {
+		return v
+	}
+	x := idf(uint64(h.rx.live), uint64(max(h.rx.lists[id].df, 0)))
+	h.idf2[id] = x * x
+	return x * x
+}
+
+// score is result slot s's hub score: the mean of its hubK best text
+// scores against the sampled needs. Hub scores are cached until the index
+// changes (they are a function of its content).
+func (h *hubScorer) score(s uint32) float64 {
+	rx := h.rx
+	rx.hubMu.Lock()
+	v, ok := rx.hubCache[s]
+	rx.hubMu.Unlock()
+	if ok {
+		return v
+	}
+	v = h.compute(s)
+	rx.hubMu.Lock()
+	if rx.hubCache == nil {
+		rx.hubCache = map[uint32]float64{}
+	}
+	rx.hubCache[s] = v
+	rx.hubMu.Unlock()
+	return v
+}
+
+func (h *hubScorer) compute(s uint32) float64 {
+	rx := h.rx
+	clear(h.acc)
+	clear(h.cnt)
+	k := h.kA + h.kB*float64(rx.lens[famChar][s])
+	rx.meta[s].terms.each(func(id uint32) {
+		ps := rx.hubPost[id]
+		if len(ps) == 0 {
+			return
+		}
+		tf := tfRoot(rx.lists[id].tf(s))
+		c := h.idfSq(id) * bm25K1 * tf / (tf + k)
+		for _, p := range ps {
+			h.acc[p.pos] += float64(p.w) * c
+			h.cnt[p.pos]++
+		}
+	})
+	var best [hubK]float64 // descending
+	for i, a := range h.acc {
+		if h.cnt[i] == 0 || !h.live[i] || h.n[i] == 0 {
+			continue
+		}
+		v := a * h.qnorm[i] * float64(h.cnt[i]) / float64(h.n[i])
+		for j := 0; j < hubK; j++ {
+			if v > best[j] {
+				copy(best[j+1:], best[j:hubK-1])
+				best[j] = v
+				break
+			}
+		}
+	}
+	sum := 0.0
+	for _, v := range best {
+		sum += v
+	}
+	return sum / hubK
+}
