@@ -1,8 +1,10 @@
 package search
 
 import (
+	"encoding/binary"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -31,6 +33,56 @@ const (
 type hubTerm struct {
 	id uint32
 	w  float32
+}
+
+// hubTerms is a need's matching query, encoded: for each character in
+// term id order, the id's delta and the weight's index in hubWeights,
+// varint-packed (a need holds ~100 characters: 800 bytes plain, ~200
+// encoded).
+type hubTerms []byte
+
+// hubWeights are the weights a query character can have: the source
+// weights of matchParams (context 0.3, text 1, keywords 1.5, title 2,
+// wish 3) and any other as a float32 after the index 255.
+func encodeHubTerms(ts []hubTerm, weights []float64) hubTerms {
+	var out []byte
+	prev := uint32(0)
+	for _, t := range ts {
+		out = binary.AppendUvarint(out, uint64(t.id-prev))
+		prev = t.id
+		code := 255
+		for i, w := range weights {
+			if float32(w) == t.w {
+				code = i
+				break
+			}
+		}
+		out = append(out, byte(code))
+		if code == 255 {
+			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(t.w))
+		}
+	}
+	return slices.Clip(out)
+}
+
+// each calls f with every term, in id order.
+func (h hubTerms) each(weights []float64, f func(t hubTerm)) {
+	id := uint32(0)
+	for i := 0; i < len(h); {
+		d, n := binary.Uvarint(h[i:])
+		i += n
+		id += uint32(d)
+		code := h[i]
+		i++
+		w := float32(0)
+		if code == 255 {
+			w = math.Float32frombits(binary.LittleEndian.Uint32(h[i:]))
+			i += 4
+		} else {
+			w = float32(weights[code])
+		}
+		f(hubTerm{id: id, w: w})
+	}
 }
 
 // hubPosting is a sampled need holding a character (its position in
@@ -79,8 +131,9 @@ func wantHubMod(n int) uint32 {
 	return mod
 }
 
-// queryTerms resolves a need's query weights to term ids (write lock held).
-func (rx *rankIndex) hubTerms(w map[string]float64) []hubTerm {
+// hubTerms resolves a need's query weights to term ids, encoded (write
+// lock held).
+func (rx *rankIndex) hubTerms(w map[string]float64) hubTerms {
 	out := make([]hubTerm, 0, len(w))
 	for t, x := range w {
 		if id, ok := rx.dict[termKey(false, famChar, t)]; ok {
@@ -88,7 +141,7 @@ func (rx *rankIndex) hubTerms(w map[string]float64) []hubTerm {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	return encodeHubTerms(out, rx.hubW)
 }
 
 // hubAdd posts need slot s if it is in the sample (write lock held).
@@ -101,9 +154,9 @@ func (rx *rankIndex) hubAdd(s uint32) {
 		rx.hubPost = map[uint32][]hubPosting{}
 	}
 	pos := uint32(len(rx.hubSlots))
-	for _, t := range m.qw {
+	m.qw.each(rx.hubW, func(t hubTerm) {
 		rx.hubPost[t.id] = append(rx.hubPost[t.id], hubPosting{pos: pos, w: t.w})
-	}
+	})
 	rx.hubSlots = append(rx.hubSlots, s)
 }
 
@@ -145,14 +198,13 @@ func (rx *rankIndex) hubScorer() *hubScorer {
 		}
 		h.live[i] = true
 		sum := 0.0
-		for _, t := range rx.meta[s].qw {
+		rx.meta[s].qw.each(rx.hubW, func(t hubTerm) {
 			if rx.lists[t.id].df <= 0 {
-				continue
+				return
 			}
-			x := float64(t.w) * float64(t.w) * h.idfSq(t.id)
-			sum += x
+			sum += float64(t.w) * float64(t.w) * h.idfSq(t.id)
 			h.n[i]++
-		}
+		})
 		if sum > 0 {
 			h.qnorm[i] = 1 / math.Sqrt(sum)
 		}

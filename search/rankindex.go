@@ -69,9 +69,9 @@ type slotMeta struct {
 	price, budget            int64
 	published, valid         int64 // unix nanoseconds
 	title                    string
-	kws                      []string  // public keywords
-	terms, cterms            idList    // term ids of the public and conf views
-	qw                       []hubTerm // needs: their public matching query (see hub.go)
+	kws                      []string // public keywords
+	terms, cterms            idList   // term ids of the public and conf views
+	qw                       hubTerms // needs: their public matching query (see hub.go)
 }
 
 // idList is an ascending list of term ids, delta- and varint-encoded (a
@@ -163,6 +163,7 @@ type rankIndex struct {
 	dead      int
 	confSlots []uint32
 	hubMod    uint32                  // sample modulus of the hub needs (see hub.go)
+	hubW      []float64               // the weights hubTerms encode by index
 	hubPost   map[uint32][]hubPosting // character term id -> sampled needs holding it
 	hubSlots  []uint32                // sampled needs' slots (dead ones too until rebuilt)
 	hubMu     sync.Mutex              // guards hubCache (filled by readers)
@@ -173,7 +174,8 @@ type rankIndex struct {
 }
 
 func newRankIndex() *rankIndex {
-	return &rankIndex{dict: map[string]uint32{}, byID: map[string]uint32{}, names: map[string]uint32{"": 0}, strs: []string{""}, hubMod: 1}
+	return &rankIndex{dict: map[string]uint32{}, byID: map[string]uint32{}, names: map[string]uint32{"": 0}, strs: []string{""}, hubMod: 1,
+		hubW: []float64{defaultMatchParams.wContext, defaultMatchParams.wText, defaultMatchParams.wKw, defaultMatchParams.wTitle, defaultMatchParams.wWish}}
 }
 
 // termKey is the dictionary key of term in family f, public or conf view.

@@ -32,6 +32,7 @@ type benchReport struct {
 	ReindexSeconds float64            `json:"full_reindex_s"`
 	ReindexPerSec  float64            `json:"full_reindex_listings_per_s"`
 	OpenSeconds    float64            `json:"open_index_s"`
+	PeakAfterMiB   map[string]float64 `json:"peak_rss_after_mib"`
 	Latency        map[string]latency `json:"latency_ms"`
 	RSSMiB         float64            `json:"rss_mib"`
 	PeakRSSMiB     float64            `json:"peak_rss_mib"`
@@ -81,6 +82,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	// index closed and opened again (the rank index rebuilt from bleve's
 	// stored fields, as at every start), then closed: one full index in
 	// memory at a time.
+	rep.PeakAfterMiB = map[string]float64{}
 	tmp, err := os.MkdirTemp("", "techx-bench-index-")
 	if err != nil {
 		return err
@@ -104,6 +106,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fresh.Close(); err != nil {
 		return err
 	}
+	_, rep.PeakAfterMiB["1_rebuild"] = procMemMiB()
+	runtime.GC() // a restarted process starts without the old index
+	debug.FreeOSMemory()
 	start = time.Now()
 	if fresh, err = search.Open(dir, a.Index.Thesaurus()); err != nil {
 		return err
@@ -111,6 +116,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	rep.OpenSeconds = time.Since(start).Seconds()
 	fresh.Close()
 	fresh = nil
+	_, rep.PeakAfterMiB["2_reopen"] = procMemMiB()
 	runtime.GC()
 	debug.FreeOSMemory()
 
@@ -133,6 +139,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		rep.OutboxPerSec = float64(rep.OutboxDrained) / d
 	}
 	rep.Listings, _ = a.Index.Count()
+	_, rep.PeakAfterMiB["3_outbox_drain"] = procMemMiB()
 
 	// 3. Queries: sampled published needs; their titles as search text,
 	// the needs themselves for matching.
@@ -178,7 +185,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 
 	// 5. Memory and disk (after a collection: what the serving process
 	// holds).
+	_, rep.PeakAfterMiB["4_queries"] = procMemMiB()
 	runtime.GC()
+	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	rep.HeapMiB = float64(ms.HeapInuse) / (1 << 20)
