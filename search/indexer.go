@@ -60,6 +60,8 @@ type Indexer struct {
 
 	kick chan struct{}
 	once sync.Once
+	pfMu sync.Mutex
+	pf   *loaded // the next batch, being read while the current one is indexed
 	now  func() time.Time
 }
 
@@ -151,15 +153,18 @@ func (x *Indexer) Step(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	changes, err := x.Src.ChangesAfter(ctx, applied, x.Batch)
-	if err != nil || len(changes) == 0 {
-		return 0, err
+	b := x.takePrefetched(applied)
+	if b == nil {
+		b = x.load(ctx, applied)
+	}
+	if b.err != nil || len(b.changes) == 0 {
+		return 0, b.err
 	}
 	// Advance only over a contiguous run of seqs; a hole is waited for
 	// (its transaction may still commit) until GapWait has passed.
 	pos := applied
 	n := 0
-	for _, c := range changes {
+	for _, c := range b.changes {
 		if c.Seq != pos+1 && x.now().Sub(c.CreatedAt) < x.GapWait {
 			break
 		}
@@ -171,28 +176,27 @@ func (x *Indexer) Step(ctx context.Context) (int, error) {
 	}
 	start := time.Now()
 	seen := map[Key]bool{}
-	var keys []Key
-	for _, c := range changes[:n] {
-		k := Key{Kind: c.Kind, ID: c.ID}
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-	}
-	docs, err := x.Src.Docs(ctx, keys)
-	if err != nil {
-		return 0, err
-	}
 	var put []Doc
 	var del []Key
-	for _, k := range keys {
-		if d, ok := docs[k]; ok {
+	for _, c := range b.changes[:n] {
+		k := Key{Kind: c.Kind, ID: c.ID}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if d, ok := b.docs[k]; ok {
 			put = append(put, d)
 		} else {
 			del = append(del, k)
 		}
 	}
+	if n == len(b.changes) && n == x.Batch {
+		// a full batch: the log likely holds more; read the next batch
+		// from the database while this one is indexed
+		x.prefetch(ctx, pos)
+	}
 	if err := x.Index.Apply(put, del, pos); err != nil {
+		x.dropPrefetched()
 		return 0, err
 	}
 	if x.OnBatch != nil {
@@ -202,6 +206,77 @@ func (x *Indexer) Step(ctx context.Context) (int, error) {
 		x.OnApplied(ctx, put)
 	}
 	return n, nil
+}
+
+// loaded is one batch of the log with the listings it names.
+type loaded struct {
+	after   int64
+	changes []Change
+	docs    map[Key]Doc
+	err     error
+	ready   chan struct{}
+}
+
+// load reads up to Batch changes after seq and the listings they name. A
+// listing that changes again after it was read has a later log entry and
+// is read again then.
+func (x *Indexer) load(ctx context.Context, after int64) *loaded {
+	b := &loaded{after: after}
+	b.changes, b.err = x.Src.ChangesAfter(ctx, after, x.Batch)
+	if b.err != nil || len(b.changes) == 0 {
+		return b
+	}
+	seen := map[Key]bool{}
+	var keys []Key
+	for _, c := range b.changes {
+		k := Key{Kind: c.Kind, ID: c.ID}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	b.docs, b.err = x.Src.Docs(ctx, keys)
+	return b
+}
+
+// prefetch starts loading the batch after seq.
+func (x *Indexer) prefetch(ctx context.Context, after int64) {
+	b := &loaded{after: after, ready: make(chan struct{})}
+	x.pfMu.Lock()
+	x.pf = b
+	x.pfMu.Unlock()
+	go func() {
+		defer close(b.ready)
+		l := x.load(ctx, after)
+		b.changes, b.docs, b.err = l.changes, l.docs, l.err
+	}()
+}
+
+// takePrefetched returns the prefetched batch if it starts at applied
+// and loaded without error (it waits for it), else nil.
+func (x *Indexer) takePrefetched(applied int64) *loaded {
+	x.pfMu.Lock()
+	b := x.pf
+	x.pf = nil
+	x.pfMu.Unlock()
+	if b == nil {
+		return nil
+	}
+	<-b.ready
+	if b.after != applied || b.err != nil {
+		return nil
+	}
+	return b
+}
+
+func (x *Indexer) dropPrefetched() {
+	x.pfMu.Lock()
+	b := x.pf
+	x.pf = nil
+	x.pfMu.Unlock()
+	if b != nil {
+		<-b.ready
+	}
 }
 
 // Lag returns how many log entries the index is behind.
