@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -112,6 +113,29 @@ func TestReindexEqualsIncremental(t *testing.T) {
 	r2, _ := a.Catalog.CreateResult(uctx, in)
 	a.Catalog.ResultAction(uctx, r2.ID, techx.ActionPublish, "")
 	a.Catalog.ResultAction(uctx, id, techx.ActionWithdraw, "")
+	// more listings than a batch, one of them changed after it was
+	// published (two log entries): with batches of 2 the follower reads
+	// each next batch while indexing the current one
+	for i, title := range []string{"盾构机主轴承密封", "TBM刀具磨损监测", "盾构管片拼装机器人", "隧道掘进机姿态测量"} {
+		in := &techx.ResultInput{}
+		in.Title = techx.Opt[string]{Set: true, V: title}
+		in.Industry = techx.Opt[string]{Set: true, V: "smart-equip"}
+		r, err := a.Catalog.CreateResult(uctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Catalog.ResultAction(uctx, r.ID, techx.ActionPublish, ""); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			up := &techx.ResultInput{}
+			up.Title = techx.Opt[string]{Set: true, V: "TBM刀盘刀具磨损在线监测"}
+			if _, err := a.Catalog.UpdateResult(uctx, r.ID, up); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a.Indexer.Batch = 2
 	for {
 		n, err := a.Indexer.Step(context.Background())
 		if err != nil {
@@ -129,7 +153,7 @@ func TestReindexEqualsIncremental(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, h := range res.Hits {
-				ids = append(ids, q+"→"+h.ID)
+				ids = append(ids, fmt.Sprintf("%s→%s %.12f", q, h.ID, h.Score))
 			}
 		}
 		return ids
