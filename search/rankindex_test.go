@@ -244,3 +244,46 @@ func TestHubSample(t *testing.T) {
 		t.Errorf("modulus 8 sampled %d of 8000 needs, want about 1000", in)
 	}
 }
+
+// TestRankIndexConcurrent: searches and matches while listings are written
+// (run with -race to check the locking).
+func TestRankIndexConcurrent(t *testing.T) {
+	docs := testDocs()
+	ix := newTestIndex(t, docs...)
+	ctx := context.Background()
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for w := 0; w < 3; w++ {
+		go func(w int) {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := ix.Search(ctx, SearchRequest{Q: "焊缝气孔", Viewer: Viewer{Full: w == 0}}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := ix.MatchNeed(ctx, docs[3], Viewer{OrgID: "acme"}, 5); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	for i := 0; i < 200; i++ {
+		d := docs[i%len(docs)]
+		d.Title = fmt.Sprintf("%s %d", d.Title, i)
+		if err := ix.Apply([]Doc{d}, nil, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for w := 0; w < 3; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
