@@ -89,17 +89,6 @@ func mayLimit(text string) bool {
 	return false
 }
 
-// limitations returns the limitation clauses rankedText leaves out.
-func limitations(text string) []string {
-	var out []string
-	for _, c := range clauses(text) {
-		if limitCue.MatchString(strings.TrimSpace(c)) && !limitNot.MatchString(c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 var (
 	// wishCue marks a sentence stating what a need asks for.
 	wishCue = regexp.MustCompile(`希望|想找|想要|寻求|急需|能否|有没有|寻找|求购|盼望`)

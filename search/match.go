@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Match is one candidate for a need (a result) or for a result (a need).
@@ -265,7 +266,7 @@ func (rx *rankIndex) matchedWords(s uint32, words []qterm, v Viewer) ([]string, 
 	var hits []ThesaurusHit
 	seen := map[string]bool{}
 	for _, w := range words {
-		if seen[w.term] || !rx.holds(ids, conf, famWord, w.term) {
+		if seen[w.term] || (w.via != "" && !w.whole) || !rx.telling(w.term) || !rx.holds(ids, conf, famWord, w.term) {
 			continue
 		}
 		seen[w.term] = true
@@ -279,19 +280,25 @@ func (rx *rankIndex) matchedWords(s uint32, words []qterm, v Viewer) ([]string, 
 	return terms, hits
 }
 
-// fieldStrings is a stored text field's values.
-func fieldStrings(v interface{}) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []interface{}:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			out = append(out, str(e))
+// telling reports whether word is worth naming in an explanation: not a
+// number, and (in an index of 50 listings or more) held by at most a fifth
+// of the listings (read lock held).
+func (rx *rankIndex) telling(word string) bool {
+	digits := true
+	for _, r := range word {
+		if !unicode.IsDigit(r) && r != '.' && r != '%' {
+			digits = false
+			break
 		}
-		return out
 	}
-	return nil
+	if digits {
+		return false
+	}
+	if rx.live < 50 {
+		return true
+	}
+	id, ok := rx.dict[termKey(false, famWord, word)]
+	return !ok || int(rx.lists[id].df)*5 <= rx.live
 }
 
 func canSee(v Viewer, org string) bool { return v.Full || (v.OrgID != "" && v.OrgID == org) }
@@ -302,9 +309,6 @@ type candidate struct {
 	price, budget    *int64
 	published        time.Time
 }
-
-func str(v interface{}) string  { s, _ := v.(string); return s }
-func num(v interface{}) float64 { f, _ := v.(float64); return f }
 
 var industryNames = map[string]string{
 	"auto": "汽车制造", "green-chem": "绿色化工", "pipeline": "管道装备", "apparel": "服装服饰",

@@ -149,6 +149,9 @@ type qterm struct {
 	term string
 	w    float64
 	via  string // "" = the user's own term; else the term that expanded to it
+	// whole: an expansion's whole thesaurus term (not one of its
+	// sub-words): only those are named as thesaurus hits
+	whole bool
 }
 
 // textSpec is a weighted bag of query texts.
@@ -231,7 +234,7 @@ func (ix *Index) queryTerms(spec textSpec, industry string, p params) (terms []r
 					continue
 				}
 				seen[t] = true
-				words = append(words, qterm{term: t, w: w, via: e.Via})
+				words = append(words, qterm{term: t, w: w, via: e.Via, whole: t == normalizeTerm(e.Term)})
 			}
 		}
 	}
