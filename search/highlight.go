@@ -6,9 +6,6 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2/document"
-	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Highlighting: a hit's stored texts are analysed again with the ranking
@@ -21,15 +18,20 @@ import (
 // fragmentRunes bounds a text fragment.
 const fragmentRunes = 200
 
-// highlight returns the fragments of listing id (docID form) for the query
-// words, per field, or nil when nothing is marked.
-func (ix *Index) highlight(id string, words []qterm, v Viewer) (map[string][]string, error) {
-	if len(words) == 0 {
-		return nil, nil
-	}
+// wordSet is the set of query words highlighted.
+func wordSet(words []qterm) map[string]bool {
 	set := make(map[string]bool, len(words))
 	for _, w := range words {
 		set[w.term] = true
+	}
+	return set
+}
+
+// highlight returns the fragments of listing id (docID form) for the query
+// words set, per field, or nil when nothing is marked.
+func (ix *Index) highlight(id string, set map[string]bool, v Viewer) (map[string][]string, error) {
+	if len(set) == 0 {
+		return nil, nil
 	}
 	doc, err := ix.idx.Document(id)
 	if err != nil {
@@ -38,43 +40,25 @@ func (ix *Index) highlight(id string, words []qterm, v Viewer) (map[string][]str
 	if doc == nil {
 		return nil, nil
 	}
-	fields := map[string][]string{}
-	type pos struct {
-		name string
-		at   uint64
-		text string
+	fields, err := storedFields(doc)
+	if err != nil {
+		return nil, fmt.Errorf("search: highlight %s: %w", id, err)
 	}
-	var vals []pos
-	doc.VisitFields(func(f index.Field) {
-		t, ok := f.(*document.TextField)
-		if !ok {
-			return
-		}
-		var at uint64
-		if ap := f.ArrayPositions(); len(ap) > 0 {
-			at = ap[0]
-		}
-		vals = append(vals, pos{f.Name(), at, string(t.Value())})
-	})
-	sort.SliceStable(vals, func(i, j int) bool { return vals[i].at < vals[j].at })
-	for _, x := range vals {
-		fields[x.name] = append(fields[x.name], x.text)
-	}
-	seeConf := canSee(v, strings.Join(fields[fOrg], ""))
+	seeConf := canSee(v, strings.Join(texts(fields, fOrg), ""))
 	out := map[string][]string{}
-	add := func(name string, texts []string, window bool) {
-		for _, t := range texts {
+	add := func(name, field string, window bool) {
+		for _, t := range texts(fields, field) {
 			if f, ok := markText(t, set, window); ok {
 				out[name] = append(out[name], f)
 			}
 		}
 	}
-	add("title", fields[fTitle], false)
-	add("keywords", fields[fKw], false)
-	add("text", fields[fText], true)
+	add("title", fTitle, false)
+	add("keywords", fKw, false)
+	add("text", fText, true)
 	if seeConf {
-		add("keywords", fields[fCKw], false)
-		add("text", fields[fCText], true)
+		add("keywords", fCKw, false)
+		add("text", fCText, true)
 	}
 	if len(out) == 0 {
 		return nil, nil

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Hubness reduction for MatchNeed.
@@ -42,8 +43,11 @@ type hubTerm struct {
 type hubTerms []byte
 
 // hubWeights are the weights a query character can have: the source
-// weights of matchParams (context 0.3, text 1, keywords 1.5, title 2,
-// wish 3) and any other as a float32 after the index 255.
+// weights of matchParams (context, text, keywords, title, wish). Any other
+// weight is written as a float32 after the index 255.
+var hubWeights = []float64{defaultMatchParams.wContext, defaultMatchParams.wText, defaultMatchParams.wKw,
+	defaultMatchParams.wTitle, defaultMatchParams.wWish}
+
 func encodeHubTerms(ts []hubTerm, weights []float64) hubTerms {
 	var out []byte
 	prev := uint32(0)
@@ -103,7 +107,7 @@ func needQueryWeights(need Doc) map[string]float64 {
 func charWeights(spec textSpec) map[string]float64 {
 	um := map[string]float64{}
 	for _, part := range spec.parts {
-		if part.text == "" {
+		if strings.TrimSpace(part.text) == "" {
 			continue
 		}
 		for _, t := range unigrams(part.text) {
@@ -141,7 +145,7 @@ func (rx *rankIndex) hubTerms(w map[string]float64) hubTerms {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return encodeHubTerms(out, rx.hubW)
+	return encodeHubTerms(out, hubWeights)
 }
 
 // hubAdd posts need slot s if it is in the sample (write lock held).
@@ -154,7 +158,7 @@ func (rx *rankIndex) hubAdd(s uint32) {
 		rx.hubPost = map[uint32][]hubPosting{}
 	}
 	pos := uint32(len(rx.hubSlots))
-	m.qw.each(rx.hubW, func(t hubTerm) {
+	m.qw.each(hubWeights, func(t hubTerm) {
 		rx.hubPost[t.id] = append(rx.hubPost[t.id], hubPosting{pos: pos, w: t.w})
 	})
 	rx.hubSlots = append(rx.hubSlots, s)
@@ -186,19 +190,29 @@ type hubScorer struct {
 }
 
 func (rx *rankIndex) hubScorer() *hubScorer {
-	n := len(rx.hubSlots)
-	if n == 0 {
+	if len(rx.hubSlots) == 0 {
 		return nil
 	}
-	h := &hubScorer{rx: rx, idf2: map[uint32]float64{}, live: make([]bool, n),
-		qnorm: make([]float64, n), n: make([]int, n), acc: make([]float64, n), cnt: make([]int, n)}
+	return &hubScorer{rx: rx}
+}
+
+// prepare resolves the sampled needs' query norms, once per query and
+// only when a hub score is not cached.
+func (h *hubScorer) prepare() {
+	if h.live != nil {
+		return
+	}
+	rx := h.rx
+	n := len(rx.hubSlots)
+	h.idf2, h.live = map[uint32]float64{}, make([]bool, n)
+	h.qnorm, h.n, h.acc, h.cnt = make([]float64, n), make([]int, n), make([]float64, n), make([]int, n)
 	for i, s := range rx.hubSlots {
 		if rx.flags[s]&flLive == 0 {
 			continue
 		}
 		h.live[i] = true
 		sum := 0.0
-		rx.meta[s].qw.each(rx.hubW, func(t hubTerm) {
+		rx.meta[s].qw.each(hubWeights, func(t hubTerm) {
 			if rx.lists[t.id].df <= 0 {
 				return
 			}
@@ -214,7 +228,6 @@ func (rx *rankIndex) hubScorer() *hubScorer {
 		avg = 1
 	}
 	h.kA, h.kB = bm25K1*(1-bm25B), bm25K1*bm25B/avg
-	return h
 }
 
 func (h *hubScorer) idfSq(id uint32) float64 {
@@ -248,6 +261,7 @@ func (h *hubScorer) score(s uint32) float64 {
 }
 
 func (h *hubScorer) compute(s uint32) float64 {
+	h.prepare()
 	rx := h.rx
 	clear(h.acc)
 	clear(h.cnt)

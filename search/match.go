@@ -143,8 +143,7 @@ func (ix *Index) MatchResult(ctx context.Context, result Doc, viewer Viewer, lim
 // by its ranked text (without limitation clauses).
 func sourceSpec(src Doc, viewer Viewer, mp matchParams) textSpec {
 	spec := textSpec{parts: []textPart{{text: src.Title, w: mp.wTitle}}}
-	srcVisible := !(src.Kind == KindNeed && src.Confidential) || viewer.Full || (viewer.OrgID != "" && viewer.OrgID == src.OrgID)
-	if !srcVisible {
+	if src.Kind == KindNeed && src.Confidential && !canSee(viewer, src.OrgID) {
 		return spec
 	}
 	if src.Kind == KindNeed {
@@ -184,7 +183,7 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 	defer scratchPool.Put(sc)
 	rx.accumulate(q, viewer, sc)
 	f := rx.filter(now.UnixNano(), target, "", "", "", 0, nil, nil)
-	self := docID(src.Kind, src.ID)
+	self, hasSelf := rx.byID[docID(src.Kind, src.ID)]
 	// best-first: candidates by text relevance, which bounds the final
 	// score (the hub penalty and every fit effect only lower it), so the
 	// hub and fits are computed only while a candidate can still enter
@@ -201,7 +200,7 @@ func (ix *Index) match(ctx context.Context, src Doc, target string, viewer Viewe
 	}}
 	for s := uint32(0); s < n; s++ {
 		ts := q.textScore(sc, s)
-		if ts == 0 || !rx.keep(f, s) || rx.meta[s].id == self {
+		if ts == 0 || (hasSelf && s == self) || !rx.keep(f, s) {
 			continue
 		}
 		cs.hs = append(cs.hs, cand{s, ts})

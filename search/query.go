@@ -194,8 +194,7 @@ func unigrams(s string) []string {
 // explanations and highlighting.
 func (ix *Index) queryTerms(spec textSpec, industry string, p params) (terms []rterm, words []qterm) {
 	wm := map[string]float64{}
-	um := map[string]float64{}
-	var order, uorder []string
+	var order []string
 	var all strings.Builder
 	for _, part := range spec.parts {
 		if strings.TrimSpace(part.text) == "" {
@@ -208,12 +207,6 @@ func (ix *Index) queryTerms(spec textSpec, industry string, p params) (terms []r
 				order = append(order, t)
 			}
 			wm[t] = math.Max(wm[t], part.w)
-		}
-		for _, t := range unigrams(part.text) {
-			if _, ok := um[t]; !ok {
-				uorder = append(uorder, t)
-			}
-			um[t] = math.Max(um[t], part.w)
 		}
 	}
 	for _, t := range order {
@@ -240,11 +233,17 @@ func (ix *Index) queryTerms(spec textSpec, industry string, p params) (terms []r
 	}
 	if p.wWord > 0 {
 		for _, t := range words {
-			terms = append(terms, rterm{fam: famWord, term: t.term, w: p.wWord * t.w, via: t.via})
+			terms = append(terms, rterm{fam: famWord, term: t.term, w: p.wWord * t.w})
 		}
 	}
 	if p.wChar > 0 {
-		for _, t := range uorder {
+		um := charWeights(spec)
+		chars := make([]string, 0, len(um))
+		for t := range um {
+			chars = append(chars, t)
+		}
+		sort.Strings(chars)
+		for _, t := range chars {
 			terms = append(terms, rterm{fam: famChar, term: t, w: p.wChar * um[t]})
 		}
 	}
@@ -325,8 +324,7 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 				terms2, _ := ix.queryTerms(spec, r.Industry, p)
 				if q2 := rx.resolve(terms2); q2.n > 0 {
 					q = q2
-					clear(sc.acc)
-					clear(sc.cnt)
+					sc.reset()
 					rx.accumulate(q, r.Viewer, sc)
 				}
 			}
@@ -360,11 +358,12 @@ func (ix *Index) search(ctx context.Context, r SearchRequest, p params) (*Search
 		out.Next = encodeCursor(off + size)
 		page = page[:size]
 	}
+	set := wordSet(words)
 	for _, h := range page {
 		kind, id := splitDocID(h.id)
 		hit := Hit{Kind: kind, ID: id, Score: h.score}
 		if text {
-			if hit.Highlights, err = ix.highlight(h.id, words, r.Viewer); err != nil {
+			if hit.Highlights, err = ix.highlight(h.id, set, r.Viewer); err != nil {
 				return nil, err
 			}
 		}

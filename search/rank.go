@@ -129,7 +129,7 @@ func newCollector(rx *rankIndex, k int) *collector {
 		less: func(a, b ranked) bool { return rx.better(b, a) }}}
 }
 
-// full reports whether bound cannot enter the kept hits (a score of at
+// beaten reports whether bound cannot enter the kept hits (a score of at
 // most bound would lose to every kept one).
 func (c *collector) beaten(bound float64) bool {
 	return c.k <= 0 || (len(c.h.hs) == c.k && bound < c.h.hs[0].score)

@@ -24,7 +24,7 @@ import (
 // postings through a heap of term iterators: 32 ms p50 / 75 ms p99 for
 // only the 60,000 most informative postings of a need at 100,000 listings,
 // where this index scores all two million of them exactly (figures in
-// docs/benchmarks.md). Totals and facets are exact too.
+// search/DESIGN.md). Totals and facets are exact too.
 //
 // Updates arrive with each Apply (after bleve's batch succeeded): a
 // changed listing gets a new slot, its old slot is marked dead, and dead
@@ -151,7 +151,6 @@ type rankDoc struct {
 type rankIndex struct {
 	mu        sync.RWMutex
 	dict      map[string]uint32 // view+family+term -> term id
-	keys      []string          // term id -> key
 	lists     []plist
 	meta      []slotMeta
 	flags     []uint8
@@ -161,35 +160,24 @@ type rankIndex struct {
 	live      int
 	needs     int // live needs
 	dead      int
-	confSlots []uint32
+	confSlots []uint32                // slots of confidential needs (dead ones too until compaction)
 	hubMod    uint32                  // sample modulus of the hub needs (see hub.go)
-	hubW      []float64               // the weights hubTerms encode by index
 	hubPost   map[uint32][]hubPosting // character term id -> sampled needs holding it
 	hubSlots  []uint32                // sampled needs' slots (dead ones too until rebuilt)
 	hubMu     sync.Mutex              // guards hubCache (filled by readers)
-	hubCache  map[uint32]float64      // result slot -> hub score, for the current content     // slots of confidential needs (dead ones too until compaction)
+	hubCache  map[uint32]float64      // result slot -> hub score, for the current content
 	sumLen    [nFam]uint64            // public view lengths of live slots
 	names     map[string]uint32
 	strs      []string // interned strings, [0] = ""
 }
 
 func newRankIndex() *rankIndex {
-	return &rankIndex{dict: map[string]uint32{}, byID: map[string]uint32{}, names: map[string]uint32{"": 0}, strs: []string{""}, hubMod: 1,
-		hubW: []float64{defaultMatchParams.wContext, defaultMatchParams.wText, defaultMatchParams.wKw, defaultMatchParams.wTitle, defaultMatchParams.wWish}}
+	return &rankIndex{dict: map[string]uint32{}, byID: map[string]uint32{}, names: map[string]uint32{"": 0}, strs: []string{""}, hubMod: 1}
 }
 
 // termKey is the dictionary key of term in family f, public or conf view.
 func termKey(conf bool, f int, term string) string {
-	var b strings.Builder
-	b.Grow(len(term) + 2)
-	if conf {
-		b.WriteByte('c')
-	} else {
-		b.WriteByte('p')
-	}
-	b.WriteByte(byte('0' + f))
-	b.WriteString(term)
-	return b.String()
+	return string(appendTermKey(make([]byte, 0, len(term)+2), conf, f, term))
 }
 
 // appendTermKey appends termKey(conf, f, term) to b.
@@ -225,7 +213,6 @@ func (rx *rankIndex) termID(key string) uint32 {
 	}
 	id := uint32(len(rx.lists))
 	rx.dict[key] = id
-	rx.keys = append(rx.keys, key)
 	rx.lists = append(rx.lists, plist{})
 	return id
 }
@@ -483,14 +470,12 @@ type rterm struct {
 	fam  int
 	term string
 	w    float64 // boost (family weight × source weight × expansion factor)
-	via  string  // thesaurus expansion: the term it came from
 }
 
 // rquery is a ranking query resolved against one state of the index.
 type rquery struct {
 	leaves []rleaf
-	qnorm  float64 // 1 / sqrt(Σ (boost·idf)²)
-	n      int     // terms present in the index (coord denominator)
+	n      int // terms present in the index (coord denominator)
 }
 
 type rleaf struct {
@@ -538,9 +523,9 @@ func (rx *rankIndex) resolve(terms []rterm) *rquery {
 	if sumSq == 0 {
 		return q
 	}
-	q.qnorm = 1 / math.Sqrt(sumSq)
+	qnorm := 1 / math.Sqrt(sumSq)
 	for _, x := range ls {
-		x.l.weight = x.b * x.idf * x.idf * q.qnorm
+		x.l.weight = x.b * x.idf * x.idf * qnorm
 		q.leaves = append(q.leaves, x.l)
 	}
 	q.n = len(q.leaves)
@@ -562,9 +547,14 @@ func getScratch(n int) *scratch {
 		sc.cnt = make([]uint16, n)
 	}
 	sc.acc, sc.cnt = sc.acc[:n], sc.cnt[:n]
+	sc.reset()
+	return sc
+}
+
+// reset zeroes the accumulators.
+func (sc *scratch) reset() {
 	clear(sc.acc)
 	clear(sc.cnt)
-	return sc
 }
 
 // sqrtTF is sqrt(tf) for small tf (bleve's BM25 uses sqrt(tf)).

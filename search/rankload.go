@@ -120,8 +120,9 @@ type storedField struct {
 	t    time.Time
 }
 
-// rankFromStored rebuilds a listing's rankDoc from its stored fields.
-func rankFromStored(id string, doc index.Document) (rankDoc, error) {
+// storedFields decodes a document's stored fields by name, each name's
+// values in array order.
+func storedFields(doc index.Document) (map[string][]storedField, error) {
 	fs := map[string][]storedField{}
 	var ferr error
 	doc.VisitFields(func(f index.Field) {
@@ -155,8 +156,26 @@ func rankFromStored(id string, doc index.Document) (rankDoc, error) {
 		}
 		fs[f.Name()] = append(fs[f.Name()], sf)
 	})
-	if ferr != nil {
-		return rankDoc{}, fmt.Errorf("%s: %w", id, ferr)
+	for _, v := range fs {
+		sort.SliceStable(v, func(i, j int) bool { return v[i].pos < v[j].pos })
+	}
+	return fs, ferr
+}
+
+// texts returns the text values of field name, in array order.
+func texts(fs map[string][]storedField, name string) []string {
+	out := make([]string, len(fs[name]))
+	for i, x := range fs[name] {
+		out[i] = x.text
+	}
+	return out
+}
+
+// rankFromStored rebuilds a listing's rankDoc from its stored fields.
+func rankFromStored(id string, doc index.Document) (rankDoc, error) {
+	fs, err := storedFields(doc)
+	if err != nil {
+		return rankDoc{}, fmt.Errorf("%s: %w", id, err)
 	}
 	one := func(name string) (storedField, bool) {
 		v := fs[name]
@@ -166,15 +185,7 @@ func rankFromStored(id string, doc index.Document) (rankDoc, error) {
 		return v[0], true
 	}
 	text := func(name string) string { v, _ := one(name); return v.text }
-	list := func(name string) []string {
-		v := fs[name]
-		sort.SliceStable(v, func(i, j int) bool { return v[i].pos < v[j].pos })
-		out := make([]string, len(v))
-		for i, x := range v {
-			out[i] = x.text
-		}
-		return out
-	}
+	list := func(name string) []string { return texts(fs, name) }
 	kind, _ := splitDocID(id)
 	rd := rankDoc{id: id, kind: kind, org: text(fOrg), industry: text(fIndustry), county: text(fCounty),
 		region: text(fRegion), title: text(fTitle)}

@@ -39,9 +39,16 @@ func seedListing(t *testing.T, a *app.App) (context.Context, string) {
 		t.Fatal(err)
 	}
 	uctx := techx.NewContextWithUser(ctx, u)
+	return uctx, publishResult(t, a, uctx, "锂离子电池隔膜湿法制备技术", "new-materials")
+}
+
+// publishResult creates and publishes a result as the user of uctx and
+// returns its id.
+func publishResult(t *testing.T, a *app.App, uctx context.Context, title, industry string) string {
+	t.Helper()
 	in := &techx.ResultInput{}
-	in.Title = techx.Opt[string]{Set: true, V: "锂离子电池隔膜湿法制备技术"}
-	in.Industry = techx.Opt[string]{Set: true, V: "new-materials"}
+	in.Title = techx.Opt[string]{Set: true, V: title}
+	in.Industry = techx.Opt[string]{Set: true, V: industry}
 	res, err := a.Catalog.CreateResult(uctx, in)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +56,7 @@ func seedListing(t *testing.T, a *app.App) (context.Context, string) {
 	if _, err := a.Catalog.ResultAction(uctx, res.ID, techx.ActionPublish, ""); err != nil {
 		t.Fatal(err)
 	}
-	return uctx, res.ID
+	return res.ID
 }
 
 func found(t *testing.T, a *app.App, q, id string) bool {
@@ -107,30 +114,17 @@ func TestReindexEqualsIncremental(t *testing.T) {
 	cfg := &config.Config{DataDir: t.TempDir(), JWTSecret: []byte(apitest.Secret)}
 	a := open(t, cfg)
 	uctx, id := seedListing(t, a)
-	in := &techx.ResultInput{}
-	in.Title = techx.Opt[string]{Set: true, V: "盾构机刀盘耐磨堆焊"}
-	in.Industry = techx.Opt[string]{Set: true, V: "smart-equip"}
-	r2, _ := a.Catalog.CreateResult(uctx, in)
-	a.Catalog.ResultAction(uctx, r2.ID, techx.ActionPublish, "")
+	publishResult(t, a, uctx, "盾构机刀盘耐磨堆焊", "smart-equip")
 	a.Catalog.ResultAction(uctx, id, techx.ActionWithdraw, "")
 	// more listings than a batch, one of them changed after it was
 	// published (two log entries): with batches of 2 the follower reads
 	// each next batch while indexing the current one
 	for i, title := range []string{"盾构机主轴承密封", "TBM刀具磨损监测", "盾构管片拼装机器人", "隧道掘进机姿态测量"} {
-		in := &techx.ResultInput{}
-		in.Title = techx.Opt[string]{Set: true, V: title}
-		in.Industry = techx.Opt[string]{Set: true, V: "smart-equip"}
-		r, err := a.Catalog.CreateResult(uctx, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := a.Catalog.ResultAction(uctx, r.ID, techx.ActionPublish, ""); err != nil {
-			t.Fatal(err)
-		}
+		rid := publishResult(t, a, uctx, title, "smart-equip")
 		if i == 1 {
 			up := &techx.ResultInput{}
 			up.Title = techx.Opt[string]{Set: true, V: "TBM刀盘刀具磨损在线监测"}
-			if _, err := a.Catalog.UpdateResult(uctx, r.ID, up); err != nil {
+			if _, err := a.Catalog.UpdateResult(uctx, rid, up); err != nil {
 				t.Fatal(err)
 			}
 		}
